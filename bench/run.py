@@ -1,0 +1,163 @@
+"""`make bench`: throughput, latency and memory of parallax on the real data in ../shared/data.
+
+Each section runs in its own process so its peak RSS is its own; the parent prints one table
+and can write everything as JSON (--json). Figures are medians over --repeat runs.
+
+    python bench/run.py --data ../shared/data                 # every section
+    python bench/run.py --data ../shared/data --section ingest
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+SECTIONS: dict[str, Callable[[argparse.Namespace], dict]] = {}
+
+
+def section(fn: Callable[[argparse.Namespace], dict]) -> Callable[[argparse.Namespace], dict]:
+    SECTIONS[fn.__name__] = fn
+    return fn
+
+
+def real_articles(data: Path) -> list[dict]:
+    """The events-dev articles, the most news-like real texts we have."""
+    path = data / "events-dev" / "articles.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def replicate(records: list[dict], n: int) -> list[dict]:
+    """n distinct records replayed from the real ones (a suffix keeps the dedupe from firing)."""
+    out = []
+    for i in range(n):
+        r = dict(records[i % len(records)])
+        r["id"] = f"bench-{i}"
+        r["url"] = f"https://bench{i // len(records)}.example/{r.get('id', i)}/{i}"
+        r["text"] = f"{r['text']}\n\n(replay {i})"
+        out.append(r)
+    return out
+
+
+def write_corpus(records: list[dict], folder: Path, kind: str) -> list[str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    if kind == "jsonl":
+        path = folder / "articles.jsonl"
+        path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records))
+        return [str(path)]
+    for i, r in enumerate(records):
+        if kind == "txt":
+            (folder / f"{i:05d}.txt").write_text(r["text"], encoding="utf-8")
+        else:
+            (folder / f"{i:05d}.html").write_text(_html_page(r), encoding="utf-8")
+    return [str(folder)]
+
+
+def _html_page(r: dict) -> str:
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in r["text"].split("\n") if p.strip())
+    title = html.escape(r.get("title") or r["text"][:60])
+    return (
+        f"<!doctype html><html><head><title>{title}</title>"
+        f'<link rel="canonical" href="{html.escape(r["url"])}"></head><body>'
+        f"<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
+        f"<article><h1>{title}</h1>{paragraphs}</article>"
+        f"<footer>© Example Media. All rights reserved.</footer></body></html>"
+    )
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    return runs
+
+
+@section
+def ingest(args: argparse.Namespace) -> dict:
+    """Read + normalise + store (no analysis): articles/s per input format, fresh SQLite store."""
+    from parallax.ingest import read_inputs
+    from parallax.pipeline import IngestReport, store_articles
+    from parallax.store import Store
+
+    records = replicate(real_articles(args.data), args.ingest_n)
+    result = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in ("txt", "jsonl", "html"):
+            inputs = write_corpus(records, Path(tmp) / kind, kind)
+            counter = iter(range(10**6))
+
+            def run(inputs=inputs, kind=kind, counter=counter) -> None:
+                db = Path(tmp) / f"{kind}-{next(counter)}.db"
+                with Store.open(f"sqlite:///{db}") as store:
+                    report = IngestReport()
+                    store_articles(store, read_inputs(inputs), report)
+                    assert len(report.added) == len(records), (kind, len(report.added))
+
+            runs = timed(run, args.repeat)
+            result[f"{kind} articles/s"] = round(len(records) / statistics.median(runs), 1)
+    result["articles"] = len(records)
+    return result
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_section(name: str, args: argparse.Namespace) -> dict:
+    """Run one section in a child process and return its JSON result."""
+    cmd = [sys.executable, __file__, "--child", name, "--data", str(args.data),
+           "--repeat", str(args.repeat), "--ingest-n", str(args.ingest_n)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--section", choices=sorted(SECTIONS), action="append")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median taken)")
+    parser.add_argument("--ingest-n", type=int, default=2000, help="articles per ingest run")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        result = SECTIONS[args.child](args)
+        result["peak RSS MB"] = round(peak_rss_mb(), 1)
+        print(json.dumps(result))
+        return 0
+    console = Console()
+    if not (args.data / "events-dev" / "articles.jsonl").is_file():
+        console.print(f"[red]benchmark data not found under {args.data}[/]")
+        return 2
+    results = {}
+    for name in args.section or list(SECTIONS):
+        console.print(f"bench: {name} …")
+        results[name] = run_section(name, args)
+    table = Table("section", "measure", "value", header_style="bold")
+    for name, figures in results.items():
+        for measure, value in figures.items():
+            table.add_row(name, measure, str(value))
+    console.print(table)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

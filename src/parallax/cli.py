@@ -1,0 +1,412 @@
+"""The `parallax` command line: one store, many doors (files, feeds, archives, URLs, stdin).
+
+Heavy libraries (spaCy, the embedder, SQLAlchemy) are imported inside the commands so that
+`parallax --help` answers instantly.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(
+    name="parallax",
+    help="One news story from every side: ingest articles from many outlets and languages, "
+    "group them into stories, and compare how each source covers them.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+eval_app = typer.Typer(
+    help="Score parallax against labelled data; each command prints one JSON object.",
+    no_args_is_help=True,
+)
+app.add_typer(eval_app, name="eval")
+
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="PARALLAX_DB",
+        help="Store URL: sqlite:///file.db (default sqlite:///parallax.db) or "
+        "postgresql+psycopg://user@host/dbname.",
+        show_default=False,
+    ),
+]
+
+
+class ListFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+FormatOption = Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")]
+LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many.")]
+
+DEMO_CORPUS = Path(__file__).resolve().parents[2] / "examples" / "corpus"
+
+
+def main() -> None:
+    app()
+
+
+def _open_store(db: str | None):
+    from parallax.store import Store, StoreError, resolve_db_url
+
+    try:
+        return Store.open(resolve_db_url(db))
+    except StoreError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+def _print_json(data: Any) -> None:
+    out.print_json(json.dumps(data, ensure_ascii=False, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _date(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else "—"
+
+
+def run_ingest(store, inputs: list[str], *, allow_private: bool = False):
+    """Read, store, analyse and link, with a progress bar per stage; returns the IngestReport."""
+    from parallax.ingest import read_inputs
+    from parallax.pipeline import IngestReport, analyze_pending, assign_stories, store_articles
+
+    report = IngestReport()
+    with _progress() as bars:
+        reading = bars.add_task("Reading", total=None)
+
+        def show(item) -> None:
+            bars.advance(reading)
+            if not hasattr(item, "text"):
+                bars.console.print(f"[red]error:[/] {item}", highlight=False, markup=False)
+
+        store_articles(store, read_inputs(inputs, allow_private=allow_private), report, show)
+        bars.update(reading, total=report.read + len(report.errors))
+        pending = store.ids_needing_analysis(_analysis_version())
+        analyzing = bars.add_task("Analyzing", total=len(pending))
+        report.analyzed = len(analyze_pending(store, lambda n: bars.advance(analyzing, n)))
+        linking = bars.add_task("Linking", total=len(report.added))
+        report.stories = assign_stories(
+            store, report.added, lambda n: bars.advance(linking, n)
+        )
+    return report
+
+
+def _analysis_version() -> str:
+    from parallax.analyze import ANALYSIS_VERSION
+
+    return ANALYSIS_VERSION
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+) -> None:
+    if version:
+        from parallax import __version__
+
+        out.print(f"parallax {__version__}")
+        raise typer.Exit()
+
+
+@app.command()
+def ingest(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Files, folders (recursive), globs, RSS/Atom feeds, WARC(.gz) archives, "
+            "http(s) URLs, or - for standard input.",
+            show_default=False,
+        ),
+    ],
+    allow_private: Annotated[
+        bool, typer.Option(help="Allow URLs on private or loopback addresses.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Read articles into the store, analyse them and place each into a story.
+
+    Ingesting the same article twice stores it once (same URL, else same normalised text).
+    Unreadable items are reported one per line; the rest of the batch is still stored.
+
+    [bold]Examples[/]
+
+      parallax ingest articles/                 [dim]# a folder, recursively[/]
+      parallax ingest 'news/*.jsonl' feed.xml   [dim]# globs and feeds[/]
+      parallax ingest crawl.warc.gz             [dim]# HTML responses in a WARC archive[/]
+      curl -s https://example.org/a | parallax ingest -
+    """
+    with _open_store(db) as store:
+        report = run_ingest(store, inputs, allow_private=allow_private)
+    stories = len(set(report.stories.values()))
+    err.print(
+        f"Stored [bold]{len(report.added)}[/] new article(s), "
+        f"{len(report.duplicates)} already stored, {len(report.errors)} error(s); "
+        f"{stories} story(ies) touched."
+    )
+    if report.read == 0:
+        raise typer.Exit(1)
+
+
+@app.command()
+def articles(
+    fmt: FormatOption = ListFormat.text,
+    limit: LimitOption = 50,
+    lang: Annotated[str | None, typer.Option(help="Only this language (ISO 639-1).")] = None,
+    outlet: Annotated[str | None, typer.Option(help="Only this outlet (domain).")] = None,
+    db: DbOption = None,
+) -> None:
+    """List stored articles, newest first.
+
+    [bold]Examples[/]
+
+      parallax articles --lang de
+      parallax articles --format json | jq '.[].title'
+    """
+    with _open_store(db) as store:
+        rows = store.iter_articles(limit=limit, lang=lang, outlet=outlet)
+    if fmt is ListFormat.json:
+        _print_json([_article_json(a) for a in rows])
+        return
+    table = Table("id", "published", "lang", "outlet", "title", box=None, header_style="bold")
+    for a in rows:
+        table.add_row(a.id, _date(a.published), a.lang or "—", a.outlet or "—", _title(a))
+    out.print(table)
+
+
+def _article_json(a) -> dict:
+    return {
+        "id": a.id,
+        "title": a.title,
+        "outlet": a.outlet,
+        "lang": a.lang,
+        "published": a.published,
+        "url": a.url,
+        "source": a.source,
+    }
+
+
+def _title(a) -> str:
+    return a.title or (a.text[:80].replace("\n", " ") + "…")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Words to find (full-text, any language).")],
+    fmt: FormatOption = ListFormat.text,
+    limit: LimitOption = 20,
+    db: DbOption = None,
+) -> None:
+    """Full-text search over titles and texts.
+
+    [bold]Example[/]
+
+      parallax search "Lavrov Sochi"
+    """
+    with _open_store(db) as store:
+        hits = store.search(query, limit=limit)
+    if fmt is ListFormat.json:
+        _print_json([{**_article_json(h.article), "snippet": h.snippet} for h in hits])
+        return
+    if not hits:
+        err.print("No matches.")
+        return
+    for h in hits:
+        out.print(f"[bold]{_title(h.article)}[/]  [dim]{h.article.id} · {h.article.outlet}[/]")
+        out.print(f"  {h.snippet}", highlight=False, markup=False)
+
+
+@app.command()
+def stats(fmt: FormatOption = ListFormat.text, db: DbOption = None) -> None:
+    """Show what the store holds: articles, stories, outlets, languages, date range, size."""
+    with _open_store(db) as store:
+        data = store.stats()
+    if fmt is ListFormat.json:
+        _print_json(data)
+        return
+    table = Table(box=None, show_header=False)
+    for key, value in data.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in sorted(value.items(), key=lambda kv: -kv[1]))
+        table.add_row(f"[bold]{key}[/]", str(value if value is not None else "—"))
+    out.print(table)
+
+
+@app.command()
+def stories(
+    fmt: FormatOption = ListFormat.text,
+    limit: LimitOption = 50,
+    db: DbOption = None,
+) -> None:
+    """List stories: size, outlets, languages, first and last date, title."""
+    with _open_store(db) as store:
+        rows = store.stories(limit=limit)
+    if fmt is ListFormat.json:
+        _print_json([_story_json(s) for s in rows])
+        return
+    _print_stories(rows)
+
+
+def _story_json(s) -> dict:
+    return {
+        "id": s.id,
+        "title": s.title,
+        "articles": len(s.article_ids),
+        "outlets": s.outlets,
+        "languages": s.languages,
+        "first_seen": s.first_seen,
+        "last_seen": s.last_seen,
+    }
+
+
+def _print_stories(rows) -> None:
+    table = Table("story", "articles", "outlets", "languages", "first", "last", "title",
+                  box=None, header_style="bold")
+    for s in rows:
+        table.add_row(
+            str(s.id), str(len(s.article_ids)), str(len(s.outlets)), ",".join(s.languages),
+            _date(s.first_seen), _date(s.last_seen), s.title,
+        )
+    out.print(table)
+
+
+@app.command()
+def similarity(
+    first: Annotated[Path, typer.Argument(help="An article file (any supported format).")],
+    second: Annotated[Path, typer.Argument(help="Another article file.")],
+    fmt: FormatOption = ListFormat.text,
+) -> None:
+    """Score how alike two articles are on the SemEval-2022 scale (1 = same story … 4 = unrelated).
+
+    [bold]Example[/]
+
+      parallax similarity report-en.txt report-ru.html
+    """
+    from dataclasses import asdict
+
+    from parallax.analyze import analyze_many
+    from parallax.link.similarity import score_pair
+
+    pair = [_read_one(first), _read_one(second)]
+    a, b = analyze_many(pair)
+    score = score_pair(a, b)
+    if fmt is ListFormat.json:
+        _print_json(asdict(score))
+        return
+    verdict = "[green]same story[/]" if score.same_story else "[yellow]different stories[/]"
+    out.print(f"overall [bold]{score.overall:.2f}[/] (1 = same … 4 = unrelated): {verdict}, "
+              f"P(same) = {score.probability:.2f}")
+    for aspect in ("geography", "entities", "time", "narrative"):
+        out.print(f"  {aspect:<10} {getattr(score, aspect):.2f}")
+
+
+def _read_one(path: Path):
+    from parallax.ingest import read_inputs
+
+    for item in read_inputs([str(path)]):
+        if hasattr(item, "text"):
+            return item
+        err.print(f"[red]error:[/] {item}", markup=False)
+    raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    corpus: Annotated[
+        Path, typer.Option(help="Folder of articles to use instead of the bundled corpus.")
+    ] = DEMO_CORPUS,
+    db: DbOption = None,
+) -> None:
+    """Ingest the bundled example corpus and show the stories parallax finds in it."""
+    articles_dir = corpus / "articles" if (corpus / "articles").is_dir() else corpus
+    if not articles_dir.is_dir():
+        err.print(f"[red]error:[/] demo corpus not found at {articles_dir}")
+        raise typer.Exit(2)
+    with _open_store(db) as store:
+        report = run_ingest(store, [str(articles_dir)])
+        err.print(
+            f"Read {report.read} articles from {articles_dir} "
+            f"({len(report.added)} new, {len(report.errors)} error(s))."
+        )
+        _print_stories(store.stories())
+
+
+@eval_app.command("clusters")
+def eval_clusters(
+    path: Annotated[Path, typer.Argument(help="JSONL: id, text, optional title/date/lang/url/"
+                                         "outlet, and the gold `event` (never read by the "
+                                         "clustering).")],
+) -> None:
+    """BCubed and pairwise precision/recall/F1 of online story clustering."""
+    from parallax.eval.clusters import run_clusters
+
+    _run_eval(run_clusters, path)
+
+
+@eval_app.command("pairs")
+def eval_pairs(
+    path: Annotated[Path, typer.Argument(help="SemEval-2022 Task 8 CSV (text1, text2, Overall).")],
+) -> None:
+    """Pearson r of predicted pair similarity against the gold `Overall`."""
+    from parallax.eval.pairs import run_pairs
+
+    _run_eval(run_pairs, path)
+
+
+@eval_app.command("quotes")
+def eval_quotes(
+    directory: Annotated[Path, typer.Argument(help="PolNeAR layout: text/ and attributions/.")],
+) -> None:
+    """Quote/attribution precision/recall/F1 on PolNeAR brat annotations."""
+    from parallax.eval.quotes import run_quotes
+
+    _run_eval(run_quotes, directory)
+
+
+def _run_eval(runner, path: Path) -> None:
+    if not path.exists():
+        err.print(f"[red]error:[/] {path}: no such file or directory")
+        raise typer.Exit(2)
+    try:
+        with _progress() as bars:
+            task = bars.add_task(f"Evaluating {path.name}", total=None)
+            result = runner(path, progress=lambda n: bars.advance(task, n))
+    except ValueError as exc:
+        err.print(f"[red]error:[/] {path}: {exc}")
+        raise typer.Exit(2) from exc
+    sys.stdout.write(json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    main()

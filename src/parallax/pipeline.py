@@ -1,0 +1,105 @@
+"""The stages run in order over a store: read -> store -> analyze -> link.
+
+This is the one place that knows the order; the CLI, the web API and the demo call it, so
+an article takes the same path whichever door it came in through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from parallax.model import Article, ReadError
+from parallax.store import Store
+
+Progress = Callable[[int], None]
+BATCH = 200  # articles per store transaction: bounded memory, and a crash loses at most one batch
+
+
+@dataclass
+class IngestReport:
+    read: int = 0
+    added: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    errors: list[ReadError] = field(default_factory=list)
+    analyzed: int = 0
+    stories: dict[str, int] = field(default_factory=dict)  # article id -> story id
+
+
+def store_articles(
+    store: Store,
+    items: Iterable[Article | ReadError],
+    report: IngestReport,
+    on_item: Callable[[Article | ReadError], None] | None = None,
+) -> None:
+    """Store readable articles in batches; errors are collected, never raised."""
+    batch: list[Article] = []
+    for item in items:
+        if on_item:
+            on_item(item)
+        if isinstance(item, ReadError):
+            report.errors.append(item)
+            continue
+        report.read += 1
+        batch.append(item)
+        if len(batch) >= BATCH:
+            _flush(store, batch, report)
+    _flush(store, batch, report)
+
+
+def _flush(store: Store, batch: list[Article], report: IngestReport) -> None:
+    if not batch:
+        return
+    result = store.add_articles(batch)
+    report.added.extend(result.added)
+    report.duplicates.extend(result.duplicates)
+    batch.clear()
+
+
+def analyze_pending(store: Store, progress: Progress | None = None) -> list[str]:
+    """Analyse every stored article whose analysis is missing or from an older version."""
+    from parallax.analyze import ANALYSIS_VERSION, analyze_many
+
+    pending = store.ids_needing_analysis(ANALYSIS_VERSION)
+    for start in range(0, len(pending), BATCH):
+        articles = store.get_articles(pending[start : start + BATCH])
+        store.save_analyses(analyze_many(articles, progress=progress))
+    return pending
+
+
+def assign_stories(
+    store: Store, article_ids: Sequence[str], progress: Progress | None = None
+) -> dict[str, int]:
+    """Place unassigned articles into stories, oldest first, as the online engine would see them."""
+    from parallax.link.cluster import OnlineClusterer
+
+    assigned = store.story_ids_of(article_ids)
+    todo = [i for i in article_ids if i not in assigned]
+    if not todo:
+        return assigned
+    clusterer = OnlineClusterer()
+    clusterer.load(_stored_members(store))
+    analyses = store.get_analyses(todo)
+    ordered = sorted(todo, key=lambda i: _stream_key(analyses[i], todo.index(i)))
+    pairs: list[tuple[str, int]] = []
+    for article_id in ordered:
+        pairs.append((article_id, clusterer.add(analyses[article_id])))
+        if progress:
+            progress(1)
+    store.assign(pairs)
+    assigned.update(pairs)
+    return assigned
+
+
+def _stored_members(store: Store) -> Iterable[tuple[int, object]]:
+    for story in store.stories():
+        analyses = store.get_analyses(story.article_ids)
+        for article_id in story.article_ids:
+            if article_id in analyses:
+                yield story.id, analyses[article_id]
+
+
+def _stream_key(analysis, position: int) -> tuple:
+    """Dated articles in date order; undated ones keep their arrival order among themselves."""
+    published = analysis.published
+    return (published is None, published.timestamp() if published else 0.0, position)
