@@ -53,6 +53,7 @@ def _flush(store: Store, batch: list[Article], report: IngestReport) -> None:
     result = store.add_articles(batch)
     report.added.extend(result.added)
     report.duplicates.extend(result.duplicates)
+    report.errors.extend(result.errors)
     batch.clear()
 
 

@@ -1,0 +1,109 @@
+"""Table definitions the store queries through; the migrations create the same tables.
+
+`tests/test_store_schema.py` compares this metadata with a freshly migrated database, so the
+two cannot drift apart silently.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out, on both backends.
+
+    SQLite has no timezone type, so values are stored as naive UTC text (which also sorts
+    chronologically); naive inputs are taken to be UTC already.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Deterministic constraint names, so later migrations can refer to them on both backends.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Text, primary_key=True),
+    # Ingest order: the tie-breaker after `published`, and the FTS5 rowid (SQLite may renumber
+    # the implicit rowid of a table whose key is not an integer, on VACUUM).
+    Column("seq", BigInteger, nullable=False, unique=True),
+    Column("url", Text, unique=True),
+    Column("content_hash", Text, nullable=False, unique=True),
+    Column("title", Text),
+    Column("text", Text, nullable=False),
+    Column("lang", Text, index=True),
+    Column("outlet", Text, index=True),
+    Column("published", UTCDateTime, index=True),
+    Column("author", Text),
+    Column("source", Text, nullable=False),
+    Column("source_format", Text, nullable=False),
+    Column("ingested_at", UTCDateTime, nullable=False),
+)
+
+analyses = Table(
+    "analyses",
+    metadata,
+    Column("article_id", Text, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", Text, nullable=False, index=True),
+    Column("data", Text, nullable=False),
+    Column("embedding", LargeBinary),
+)
+
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+story_articles = Table(
+    "story_articles",
+    metadata,
+    Column("article_id", Text, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "story_id",
+        Integer,
+        ForeignKey("stories.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("assigned_at", UTCDateTime, nullable=False),
+)
