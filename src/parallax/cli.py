@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +17,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
+
+from parallax.model import ReadError
 
 app = typer.Typer(
     name="parallax",
@@ -47,7 +50,7 @@ DbOption = Annotated[
 ]
 
 
-class ListFormat(str, Enum):
+class ListFormat(StrEnum):
     text = "text"
     json = "json"
 
@@ -93,6 +96,11 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def _print_error(item: ReadError | str, console: Console = err) -> None:
+    """One line per bad item; its text is untrusted, so it is never parsed as markup."""
+    console.print(Text.assemble(("error: ", "red"), str(item)), highlight=False, soft_wrap=True)
+
+
 def _date(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d") if value else "—"
 
@@ -108,8 +116,8 @@ def run_ingest(store, inputs: list[str], *, allow_private: bool = False):
 
         def show(item) -> None:
             bars.advance(reading)
-            if not hasattr(item, "text"):
-                bars.console.print(f"[red]error:[/] {item}", highlight=False, markup=False)
+            if isinstance(item, ReadError):
+                _print_error(item, bars.console)
 
         store_articles(store, read_inputs(inputs, allow_private=allow_private), report, show)
         bars.update(reading, total=report.read + len(report.errors))
@@ -335,10 +343,114 @@ def _read_one(path: Path):
     from parallax.ingest import read_inputs
 
     for item in read_inputs([str(path)]):
-        if hasattr(item, "text"):
+        if not isinstance(item, ReadError):
             return item
-        err.print(f"[red]error:[/] {item}", markup=False)
+        _print_error(item)
     raise typer.Exit(1)
+
+
+class ReportFormat(StrEnum):
+    text = "text"
+    json = "json"
+    md = "md"
+    html = "html"
+
+
+ReportFormatOption = Annotated[
+    ReportFormat, typer.Option("--format", "-f", help="text (terminal), json, md or html.")
+]
+LangOption = Annotated[
+    str, typer.Option("--lang", help="Reader's language: summary sentences prefer it.")
+]
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
+]
+
+
+def _emit(report: str, output: Path | None) -> None:
+    if output:
+        output.write_text(report, encoding="utf-8")
+        err.print(f"Wrote {output}")
+    else:
+        sys.stdout.write(report if report.endswith("\n") else report + "\n")
+
+
+@app.command()
+def compare(
+    files: Annotated[
+        list[str],
+        typer.Argument(help="Two or more articles: files, folders, globs or URLs.",
+                       show_default=False),
+    ],
+    fmt: ReportFormatOption = ReportFormat.text,
+    lang: LangOption = "en",
+    output: OutputOption = None,
+) -> None:
+    """Compare how a set of articles covers one story, without touching the store.
+
+    Shows shared and single-source facts, contradictions, quote variants, copies and a
+    summary whose every sentence cites its sources.
+
+    [bold]Examples[/]
+
+      parallax compare report-a.txt report-b.html
+      parallax compare story/ --format html -o story.html
+    """
+    from parallax.compare import compare_articles, render
+    from parallax.ingest import read_inputs
+
+    articles = []
+    for item in read_inputs(files):
+        if isinstance(item, ReadError):
+            _print_error(item)
+        else:
+            articles.append(item)
+    if len(articles) < 2:
+        err.print(f"[red]error:[/] need at least two readable articles, got {len(articles)}")
+        raise typer.Exit(1)
+    with err.status(f"Comparing {len(articles)} articles…"):
+        comparison = compare_articles(articles, lang=lang)
+    _emit(render(comparison, fmt.value), output)
+
+
+@app.command()
+def story(
+    story_id: Annotated[int, typer.Argument(help="A story id from `parallax stories`.")],
+    fmt: ReportFormatOption = ReportFormat.text,
+    lang: LangOption = "en",
+    output: OutputOption = None,
+    db: DbOption = None,
+) -> None:
+    """Show one stored story from every side (the `compare` report for its articles)."""
+    from parallax.compare import compare_articles, render
+
+    with _open_store(db) as store:
+        found = store.story(story_id)
+        if found is None:
+            err.print(f"[red]error:[/] no story {story_id} (see `parallax stories`)")
+            raise typer.Exit(1)
+        articles = store.get_articles(found.article_ids)
+        analyses = store.get_analyses(found.article_ids)
+    ordered = [analyses.get(a.id) for a in articles]
+    comparison = compare_articles(articles, None if None in ordered else ordered, lang=lang)
+    _emit(render(comparison, fmt.value), output)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind; 0.0.0.0 exposes it to the network.")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    db: DbOption = None,
+) -> None:
+    """Start the web UI and JSON API (OpenAPI docs at /docs) on the store."""
+    import uvicorn
+
+    from parallax.store import resolve_db_url
+    from parallax.web import create_app
+
+    err.print(f"parallax on http://{host}:{port}  (store {resolve_db_url(db)})")
+    uvicorn.run(create_app(resolve_db_url(db)), host=host, port=port, log_level="warning")
 
 
 @app.command()

