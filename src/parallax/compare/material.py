@@ -1,0 +1,148 @@
+"""The sentences a comparison works on, with everything the comparison steps ask of them.
+
+Every step (reuse, facts, conflicts, summary) looks at the same sentences with the same
+vectors, entity keys and slots, so they are gathered once here. Names are resolved across the
+whole set of articles (one `NameResolver` for all of them), which is what lets "Mevlüt
+Çavuşoğlu", "Cavusoglu" and "Чавушоглу" count as one actor when sentences are aligned.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from parallax.analyze.names import NameResolver, fold
+from parallax.model import Analysis, Article, Slot
+
+Embedder = Callable[[Sequence[str]], np.ndarray]
+
+# Sentences shorter than this say nothing checkable (datelines, captions, "DMCA"); longer ones
+# are menus or run-together paragraphs that would align with everything.
+MIN_WORDS = 5
+MIN_LETTER_WORDS = 3  # a dateline ("28 Mayıs 2023 - 21:09") is numbers, not a statement
+MAX_CHARS = 700
+# News puts what matters first; capping keeps the embedding cost of a long article bounded.
+MAX_UNITS_PER_ARTICLE = 40
+PREFIX = 5  # transliterated word prefix: a crude stemmer that works in any alphabet
+
+_WORD = re.compile(r"\w+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One sentence of one article taking part in the comparison."""
+
+    article: int  # position in Material.articles
+    sentence: int  # Sentence.index in the article's analysis
+    start: int
+    end: int
+    text: str
+    lang: str
+    entities: frozenset[str]  # resolved entity keys
+    people: frozenset[str]  # resolved keys of PERSON entities
+    slots: tuple[Slot, ...]
+    words: frozenset[str]
+
+
+@dataclass
+class Material:
+    articles: list[Article]
+    analyses: list[Analysis]
+    resolver: NameResolver
+    units: list[Unit] = field(default_factory=list)
+    vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    embed: Embedder | None = None
+    has_names: bool = False
+
+    def resolve(self, key: str) -> str:
+        """The canonical key of a name across the set (the key itself when no names were seen:
+        an empty NameResolver cannot be queried)."""
+        return self.resolver.resolve(key) if self.has_names else key
+
+    def lang(self, i: int) -> str:
+        return self.analyses[i].lang or self.articles[i].lang or "und"
+
+    def published(self, i: int) -> datetime | None:
+        return self.articles[i].published or self.analyses[i].published
+
+    def article_keys(self, i: int) -> frozenset[str]:
+        return frozenset(self.resolve(e.key) for e in self.analyses[i].entities if e.key)
+
+
+def words(text: str) -> list[str]:
+    """Transliterated, lower-cased word prefixes: comparable across inflection and scripts."""
+    return [w[:PREFIX] for w in _WORD.findall(fold(text))]
+
+
+def is_content(text: str) -> bool:
+    """Whether a sentence is long enough to state something, and short enough to be one."""
+    if len(text) > MAX_CHARS:
+        return False
+    found = _WORD.findall(text)
+    n = len(found) + len(_CJK.findall(text)) // 2
+    letters = sum(1 for w in found if not any(c.isdigit() for c in w))
+    return n >= MIN_WORDS and letters >= MIN_LETTER_WORDS and any(c.islower() for c in text)
+
+
+def build_resolver(analyses: Sequence[Analysis]) -> NameResolver:
+    resolver = NameResolver()
+    resolver.add_many((e.key, e.type) for a in analyses for e in a.entities if e.key)
+    return resolver
+
+
+def build_material(
+    articles: Sequence[Article], analyses: Sequence[Analysis], embed: Embedder
+) -> Material:
+    material = Material(list(articles), list(analyses), build_resolver(analyses), embed=embed,
+                        has_names=any(e.key for a in analyses for e in a.entities))
+    for i, analysis in enumerate(analyses):
+        material.units.extend(_units_of(i, articles[i], analysis, material))
+    material.vectors = embed_unique(embed, [u.text for u in material.units])
+    return material
+
+
+def embed_unique(embed: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """Embed each distinct text once: republished copies repeat many sentences verbatim."""
+    distinct = list(dict.fromkeys(texts))
+    if not distinct:
+        return np.zeros((0, 384), dtype=np.float32)
+    vectors = np.asarray(embed(distinct), dtype=np.float32)
+    row = {t: k for k, t in enumerate(distinct)}
+    return vectors[[row[t] for t in texts]]
+
+
+def _units_of(i: int, article: Article, analysis: Analysis, material: Material) -> list[Unit]:
+    resolve = material.resolve
+    lang = material.lang(i)
+    seen: set[str] = set()
+    units: list[Unit] = []
+    for s in analysis.sentences:
+        raw = article.text[s.start : s.end]
+        text = raw.strip()
+        if not is_content(text) or text in seen:
+            continue
+        start = s.start + len(raw) - len(raw.lstrip())
+        seen.add(text)
+        ents = [e for e in analysis.entities if e.sentence == s.index and e.key]
+        units.append(
+            Unit(
+                article=i,
+                sentence=s.index,
+                start=start,
+                end=start + len(text),
+                text=text,
+                lang=lang,
+                entities=frozenset(resolve(e.key) for e in ents),
+                people=frozenset(resolve(e.key) for e in ents if e.type == "PERSON"),
+                slots=tuple(sl for sl in analysis.slots if sl.sentence == s.index),
+                words=frozenset(words(text)),
+            )
+        )
+        if len(units) >= MAX_UNITS_PER_ARTICLE:
+            break
+    return units
