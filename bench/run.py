@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -23,6 +24,8 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+
+from parallax.model import ReadError
 
 SECTIONS: dict[str, Callable[[argparse.Namespace], dict]] = {}
 
@@ -112,6 +115,47 @@ def ingest(args: argparse.Namespace) -> dict:
     return result
 
 
+@section
+def pipeline(args: argparse.Namespace) -> dict:
+    """Read -> store -> analyze -> cluster against the embedder alone, on the same texts, uncached.
+
+    The embedder is the physical bound on this machine, so the figure that matters is the
+    ratio: pipeline articles/s divided by embedder-only documents/s.
+    """
+    from parallax.analyze import analyze_many, document_text
+    from parallax.analyze.embed import embed
+    from parallax.ingest import read_inputs
+    from parallax.link.cluster import OnlineClusterer
+    from parallax.pipeline import IngestReport, store_articles
+    from parallax.store import Store
+
+    records = replicate(real_articles(args.data), args.pipeline_n)
+    with tempfile.TemporaryDirectory() as tmp:
+        inputs = write_corpus(records, Path(tmp) / "jsonl", "jsonl")
+        articles = [a for a in read_inputs(inputs) if not isinstance(a, ReadError)]
+        start = time.perf_counter()
+        embed([document_text(a) for a in articles])
+        embed_seconds = time.perf_counter() - start
+
+        start = time.perf_counter()
+        with Store.open(f"sqlite:///{Path(tmp) / 'pipeline.db'}") as store:
+            report = IngestReport()
+            store_articles(store, read_inputs(inputs), report)
+            analyses = analyze_many(store.get_articles(report.added))
+            store.save_analyses(analyses)
+            clusterer = OnlineClusterer()
+            store.assign([(a.article_id, clusterer.add(a)) for a in analyses])
+        pipeline_seconds = time.perf_counter() - start
+    embedder_rate = len(articles) / embed_seconds
+    pipeline_rate = len(articles) / pipeline_seconds
+    return {
+        "articles": len(articles),
+        "embedder-only docs/s": round(embedder_rate, 2),
+        "pipeline articles/s": round(pipeline_rate, 2),
+        "pipeline / embedder": round(pipeline_rate / embedder_rate, 3),
+    }
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -119,8 +163,10 @@ def peak_rss_mb() -> float:
 def run_section(name: str, args: argparse.Namespace) -> dict:
     """Run one section in a child process and return its JSON result."""
     cmd = [sys.executable, __file__, "--child", name, "--data", str(args.data),
-           "--repeat", str(args.repeat), "--ingest-n", str(args.ingest_n)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+           "--repeat", str(args.repeat), "--ingest-n", str(args.ingest_n),
+           "--pipeline-n", str(args.pipeline_n)]
+    env = {**os.environ, "PARALLAX_CACHE": "off"}  # every figure is a cold one
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
         return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -133,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--section", choices=sorted(SECTIONS), action="append")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median taken)")
     parser.add_argument("--ingest-n", type=int, default=2000, help="articles per ingest run")
+    parser.add_argument("--pipeline-n", type=int, default=134, help="articles, pipeline section")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

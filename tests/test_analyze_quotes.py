@@ -136,6 +136,27 @@ def test_pronoun_resolution_without_a_parse_uses_names() -> None:
     assert q.speaker == "Außenminister Sergej Lawrow"
 
 
+def test_a_cue_without_a_subject_takes_the_person_just_named() -> None:
+    text = ("Il ministro degli Esteri, Luigi Rossi, è arrivato a Roma ieri sera. "
+            "«La cooperazione continuerà», ha dichiarato.")
+    q = only(text, "it")
+    assert (q.text, q.speaker, q.cue) == ("La cooperazione continuerà", "Luigi Rossi",
+                                          "ha dichiarato")
+    assert written_speaker(text, q) == "Luigi Rossi"
+
+
+def test_the_subject_of_the_cue_beats_a_nearer_name() -> None:
+    text = 'Prime Minister Ana Horvat, who rushed to Zagreb, said: "We have no other information."'
+    assert only(text).speaker == "Ana Horvat"
+
+
+def test_a_quote_cut_short_by_the_end_of_the_text_is_kept() -> None:
+    text = "“We have won the second round,” Erdogan said.\n“We will govern for five more"
+    first, second = quotes(text)
+    assert second.text == "We will govern for five more"
+    assert second.speaker == first.speaker == "Erdogan"
+
+
 def test_english_reported_speech_has_the_complement_as_content() -> None:
     text = "Lavrov said that military cooperation would continue despite US sanctions."
     q = only(text)

@@ -811,10 +811,10 @@ def extract_quotes(text: str, lang: str, sentences: list[Sentence], doc: Doc | N
     reported = [a for a in parsed + colon_attributions(text)
                 if not _inside(a.cue_at, marked) and not _inside(a.speaker[0], marked)]
     direct = _attribute_direct(ctx, marked, reported)
-    quotes = [_quote(ctx, a, direct=True) for a in direct if a.speaker or _statement(text, a)]
+    quotes = [_quote(ctx, a, direct=True) for a in direct]
     quotes += [_quote(ctx, a, direct=False) for a in reported if not _covered(a, marked)]
-    quotes = sorted(quotes, key=lambda q: (q.start, q.end))
-    return _resolve_pronouns(ctx, quotes, marked, doc)
+    quotes = _resolve_pronouns(ctx, sorted(quotes, key=lambda q: (q.start, q.end)), marked, doc)
+    return [q for q in quotes if q.speaker or _statement(q.text)]
 
 
 def _attribute_direct(ctx: _Context, marked: list[_Marked], reported: list[_Attribution],
@@ -846,10 +846,10 @@ def _title_cased(text: str) -> bool:
         w.isupper() for w in longer)
 
 
-def _statement(text: str, a: _Attribution) -> bool:
+def _statement(quoted: str) -> bool:
     """Whether quoted text that no one is credited with is a statement rather than a scare
     quote or a nickname (so-called “experts”): it has several words."""
-    return len(_WORD.findall(text[a.content[0]:a.content[1]])) >= MIN_UNATTRIBUTED_WORDS
+    return len(_WORD.findall(quoted)) >= MIN_UNATTRIBUTED_WORDS
 
 
 def _from_parse(q: _Marked, reported: list[_Attribution]) -> _Attribution | None:
