@@ -92,6 +92,12 @@ stories = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Kept current by `Store.assign` for listings: size, date range, and the newest assignment
+    # (with the size, what a cached comparison must match to be still valid).
+    Column("article_count", Integer, nullable=False, server_default="0", index=True),
+    Column("first_published", UTCDateTime),
+    Column("last_published", UTCDateTime, index=True),
+    Column("last_assigned_at", UTCDateTime),
 )
 
 story_articles = Table(
@@ -106,4 +112,26 @@ story_articles = Table(
         index=True,
     ),
     Column("assigned_at", UTCDateTime, nullable=False),
+)
+
+# The comparison last computed for a story, with what it was computed from: the comparison code
+# version and the membership (size, newest assignment). A row that no longer matches its story
+# is stale and ignored by readers until it is recomputed. `data` comes last: scans that only
+# check freshness then stop reading each row before the large JSON.
+story_comparisons = Table(
+    "story_comparisons",
+    metadata,
+    Column(
+        "story_id",
+        Integer,
+        ForeignKey("stories.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("version", Text, nullable=False),
+    Column("member_count", Integer, nullable=False),
+    Column("last_assigned_at", UTCDateTime, nullable=False),
+    Column("independent_sources", Integer, nullable=False),
+    Column("computed_at", UTCDateTime, nullable=False),
+    Column("data", Text, nullable=False),
 )

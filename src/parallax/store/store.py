@@ -6,22 +6,43 @@ as it was before the call.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
 
-from sqlalchemy import Connection, Engine, Row, Select, distinct, func, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Float,
+    Integer,
+    Row,
+    Select,
+    and_,
+    case,
+    distinct,
+    func,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from parallax.model import Analysis, Article, ReadError, Story
 from parallax.store.codec import decode_analysis, encode_analysis
 from parallax.store.engine import create_store_engine, migrate, transaction
-from parallax.store.schema import analyses, articles, stories, story_articles
-from parallax.store.search import query_words, search_statement
+from parallax.store.schema import (
+    analyses,
+    articles,
+    stories,
+    story_articles,
+    story_comparisons,
+)
+from parallax.store.search import fts5_query, query_words, search_statement
 from parallax.store.urls import parse_url, public_url, resolve_db_url
 
 _CHUNK = 500  # ids per IN (...) list: far below every backend's bound-parameter limit
@@ -47,6 +68,18 @@ class SearchHit:
     article: Article
     snippet: str  # matched words wrapped in MARK_START / MARK_END
     rank: float  # higher is better; comparable within one result list only
+
+
+@dataclass
+class StoryListing:
+    """One row of a story list: the story, plus what a list shows beyond `Story`."""
+
+    story: Story
+    published: list[datetime]  # the members' dates, oldest first: the activity sparkline
+    independent_sources: int | None  # from a cached comparison still valid, else None
+
+
+StorySort = Literal["articles", "recent"]
 
 
 class Store:
@@ -120,6 +153,19 @@ class Store:
             if rows:
                 conn.execute(articles.insert(), rows)
         return result
+
+    def duplicate_of(self, article: Article) -> str | None:
+        """The id of the stored article this one would duplicate (same id, URL or text)."""
+        content_hash = article.content_hash or _readers_hash(article.text)
+        same = [articles.c.id == article.id, articles.c.content_hash == content_hash]
+        if article.url:
+            same.append(articles.c.url == article.url)
+        # The id itself first: it is what the caller knows the article by.
+        first = case((articles.c.id == article.id, 0), else_=1)
+        with self._read() as conn:
+            return conn.execute(
+                select(articles.c.id).where(or_(*same)).order_by(first).limit(1)
+            ).scalar_one_or_none()
 
     def get_article(self, article_id: str) -> Article | None:
         found = self.get_articles([article_id])
@@ -257,6 +303,7 @@ class Store:
         insert_story = _INSERT[self._dialect](stories)
         insert_member = _INSERT[self._dialect](story_articles)
         with self._write() as conn:
+            previous = {row.story_id for row in _select_in(conn, story_articles, list(target))}
             conn.execute(
                 insert_story.on_conflict_do_update(
                     index_elements=[stories.c.id], set_={"updated_at": now}
@@ -273,6 +320,7 @@ class Store:
                 ),
                 [{"article_id": a, "story_id": s, "assigned_at": now} for a, s in target.items()],
             )
+            _refresh_story_stats(conn, previous | set(target.values()))
 
     def story_ids_of(self, article_ids: Sequence[str]) -> dict[str, int]:
         with self._read() as conn:
@@ -305,6 +353,243 @@ class Store:
         with self._write() as conn:
             conn.execute(story_articles.delete())
             conn.execute(stories.delete())
+
+    # story listings and cached comparisons
+
+    def list_stories(
+        self,
+        *,
+        version: str,
+        limit: int = 20,
+        offset: int = 0,
+        query: str | None = None,
+        lang: str | None = None,
+        outlet: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        sort: StorySort = "articles",
+    ) -> tuple[list[StoryListing], int]:
+        """A page of stories and how many match in all.
+
+        A story matches when one of its articles has `lang`, one comes from `outlet`, one
+        contains every word of `query` (then the best match comes first), and its dates overlap
+        [since, until). `version` is the comparison version whose cached independent-source
+        counts are still valid. The counts and dates kept on each story row make this an
+        indexed read whatever the number of stories; only `lang`, `outlet` and `query` look at
+        articles, through their indexes.
+        """
+        words = query_words(query or "")
+        if query is not None and query.strip() and not words:
+            return [], 0
+        filters = self._story_filters(lang, outlet, since, until)
+        matching = and_(stories.c.article_count > 0, *filters)
+        # The total rides along each row (a window count over all matches), so filters and the
+        # search run once; only a page past the end needs a separate count.
+        page = select(stories.c.id, func.count().over().label("total")).where(matching)
+        count = select(func.count()).select_from(stories).where(matching)
+        order = []
+        hits = self._story_hits(words)
+        if hits is not None:
+            page = page.join(hits, hits.c.story_id == stories.c.id)
+            count = count.join(hits, hits.c.story_id == stories.c.id)
+            order.append(hits.c.rank.desc())
+        by_size = stories.c.article_count.desc()
+        by_last = stories.c.last_published.desc().nulls_last()
+        order += [by_size, by_last] if sort == "articles" else [by_last, by_size]
+        page = page.order_by(*order, stories.c.id.desc()).limit(limit).offset(offset)
+        with self._read() as conn:
+            rows = conn.execute(page).all()
+            ids = [row.id for row in rows]
+            total = rows[0].total if rows else conn.execute(count).scalar_one()
+            members = _members(conn, ids)
+            # Only for the page: joining every matching story first would cost a lookup each.
+            cached = dict(
+                conn.execute(
+                    select(stories.c.id, story_comparisons.c.independent_sources)
+                    .join(story_comparisons, _fresh(version))
+                    .where(stories.c.id.in_(ids))
+                ).all()
+            )
+        listings = [
+            StoryListing(
+                story=_story(i, members[i]),
+                published=[m.published for m in members[i] if m.published],
+                independent_sources=cached.get(i),
+            )
+            for i in ids
+        ]
+        return listings, total
+
+    @staticmethod
+    def _story_filters(
+        lang: str | None, outlet: str | None, since: datetime | None, until: datetime | None
+    ) -> list[Any]:
+        conditions: list[Any] = []
+        for column, value in ((articles.c.lang, lang), (articles.c.outlet, outlet)):
+            if value is not None:
+                having = (
+                    select(story_articles.c.story_id)
+                    .join(articles, articles.c.id == story_articles.c.article_id)
+                    .where(column == value)
+                )
+                conditions.append(stories.c.id.in_(having))
+        if since is not None:
+            conditions.append(stories.c.last_published >= since)
+        if until is not None:
+            conditions.append(stories.c.first_published < until)
+        return conditions
+
+    def _story_hits(self, words: list[str]) -> Any:
+        """(story_id, rank of its best-matching article) for full-text `words`, or None."""
+        if not words:
+            return None
+        if self._dialect == "sqlite":
+            statement = _SQLITE_STORY_HITS.bindparams(query=fts5_query(words))
+        else:
+            statement = _POSTGRES_STORY_HITS.bindparams(query=" ".join(words))
+        return statement.columns(story_id=Integer, rank=Float).subquery("hits")
+
+    def save_story_comparison(
+        self,
+        story_id: int,
+        *,
+        version: str,
+        article_ids: Sequence[str],
+        comparison: dict[str, Any],
+        independent_sources: int,
+    ) -> bool:
+        """Cache a story's comparison, computed from `article_ids` by comparison `version`.
+
+        Returns False, storing nothing, when the story's members are no longer exactly those
+        articles (one was added or moved meanwhile): the result would be stale at once.
+        """
+        with self._write() as conn:
+            members = set(
+                conn.execute(
+                    select(story_articles.c.article_id).where(story_articles.c.story_id == story_id)
+                ).scalars()
+            )
+            if not members or members != set(article_ids):
+                return False
+            story = conn.execute(
+                select(stories.c.article_count, stories.c.last_assigned_at).where(
+                    stories.c.id == story_id
+                )
+            ).one()
+            row = {
+                "story_id": story_id,
+                "version": version,
+                "member_count": story.article_count,
+                "last_assigned_at": story.last_assigned_at,
+                "independent_sources": independent_sources,
+                "computed_at": datetime.now(UTC),
+                "data": json.dumps(comparison, ensure_ascii=False),
+            }
+            insert = _INSERT[self._dialect](story_comparisons)
+            conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[story_comparisons.c.story_id],
+                    set_={name: insert.excluded[name] for name in row if name != "story_id"},
+                ),
+                [row],
+            )
+        return True
+
+    def story_comparison(self, story_id: int, *, version: str) -> dict[str, Any] | None:
+        """The cached comparison of a story, if it was computed by `version` from its members
+        as they are now."""
+        query = (
+            select(story_comparisons.c.data)
+            .join(stories, _fresh(version))
+            .where(stories.c.id == story_id)
+        )
+        with self._read() as conn:
+            data = conn.execute(query).scalar_one_or_none()
+        return None if data is None else json.loads(data)
+
+    def stale_story_ids(self, *, version: str, limit: int | None = None) -> list[int]:
+        """Non-empty stories without a valid cached comparison, most recently changed first."""
+        query = (
+            select(stories.c.id)
+            .outerjoin(story_comparisons, _fresh(version))
+            .where(stories.c.article_count > 0, story_comparisons.c.story_id.is_(None))
+            .order_by(stories.c.last_assigned_at.desc(), stories.c.id.desc())
+            .limit(limit)
+        )
+        with self._read() as conn:
+            return list(conn.execute(query).scalars())
+
+    def facets(self, *, limit: int = 200) -> dict[str, dict[str, int]]:
+        """Article counts per language and per outlet (the `limit` biggest): filter choices."""
+        result: dict[str, dict[str, int]] = {}
+        with self._read() as conn:
+            for name, column in (("languages", articles.c.lang), ("outlets", articles.c.outlet)):
+                rows = conn.execute(
+                    select(column, func.count())
+                    .where(column.is_not(None))
+                    .group_by(column)
+                    .order_by(func.count().desc(), column)
+                    .limit(limit)
+                ).all()
+                result[name] = {value: n for value, n in rows}
+        return result
+
+
+def _fresh(version: str) -> Any:
+    """Join condition: the cached comparison still matches its story (version, members)."""
+    return and_(
+        story_comparisons.c.story_id == stories.c.id,
+        story_comparisons.c.version == version,
+        story_comparisons.c.member_count == stories.c.article_count,
+        story_comparisons.c.last_assigned_at == stories.c.last_assigned_at,
+    )
+
+
+def _refresh_story_stats(conn: Connection, story_ids: set[int]) -> None:
+    """Recount the listing columns of these stories from their current members."""
+    member = story_articles.alias("member")
+    dated = member.join(articles, articles.c.id == member.c.article_id)
+    mine = member.c.story_id == stories.c.id
+    values = {
+        "article_count": select(func.count()).select_from(member).where(mine),
+        "first_published": select(func.min(articles.c.published)).select_from(dated).where(mine),
+        "last_published": select(func.max(articles.c.published)).select_from(dated).where(mine),
+        "last_assigned_at": select(func.max(member.c.assigned_at)).where(mine),
+    }
+    for chunk in _chunks(sorted(story_ids)):
+        conn.execute(
+            stories.update()
+            .where(stories.c.id.in_(chunk))
+            .values({name: q.scalar_subquery() for name, q in values.items()})
+        )
+
+
+# Stories whose articles contain every query word, ranked by their best article (same escaping
+# and ranking as `search`: words are quoted FTS5 strings or go through plainto_tsquery). FTS5's
+# `rank` column, not a bm25() call: SQLite flattens the subquery into the join, where auxiliary
+# functions are refused.
+_SQLITE_STORY_HITS = text(
+    """
+    SELECT sa.story_id AS story_id, max(hit.rank) AS rank
+    FROM (
+        SELECT a.id AS id, -articles_fts.rank AS rank
+        FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid
+        WHERE articles_fts MATCH :query AND articles_fts.rank MATCH 'bm25(2.0, 1.0)'
+    ) AS hit
+    JOIN story_articles sa ON sa.article_id = hit.id
+    GROUP BY sa.story_id
+    """
+)
+_POSTGRES_STORY_HITS = text(
+    """
+    SELECT sa.story_id AS story_id, max(ts_rank_cd(a.search, q.query, 32)) AS rank
+    FROM articles a
+    JOIN story_articles sa ON sa.article_id = a.id
+    CROSS JOIN plainto_tsquery('simple', :query) AS q(query)
+    WHERE a.search @@ q.query
+    GROUP BY sa.story_id
+    """
+)
 
 
 def _readers_hash(text: str) -> str:
