@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -207,10 +208,22 @@ def articles(
     if fmt is ListFormat.json:
         _print_json([_article_json(a) for a in rows])
         return
-    table = Table("id", "published", "lang", "outlet", "title", box=None, header_style="bold")
-    for a in rows:
-        table.add_row(a.id, _date(a.published), a.lang or "—", a.outlet or "—", _title(a))
-    out.print(table)
+    cells = [[a.id, _date(a.published), a.lang or "—", a.outlet or "—", _title(a)] for a in rows]
+    out.print(_listing(["id", "published", "lang", "outlet"], cells))
+
+
+def _listing(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
+    """A borderless table whose short columns keep their full width; the title that ends each
+    row is cut with an ellipsis instead, so every row stays one line in any terminal."""
+    table = Table(box=None, header_style="bold")
+    widths = [max([len(name), *(len(row[i]) for row in rows)]) for i, name in enumerate(columns)]
+    for column, width in zip(columns, widths, strict=True):
+        table.add_column(column, no_wrap=True, width=width)
+    spare = out.width - sum(widths) - 2 * len(columns) - 2
+    table.add_column("title", overflow="ellipsis", no_wrap=True, width=max(spare, 8))
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 def _article_json(a) -> dict:
@@ -299,14 +312,12 @@ def _story_json(s) -> dict:
 
 
 def _print_stories(rows) -> None:
-    table = Table("story", "articles", "outlets", "languages", "first", "last", "title",
-                  box=None, header_style="bold")
-    for s in rows:
-        table.add_row(
-            str(s.id), str(len(s.article_ids)), str(len(s.outlets)), ",".join(s.languages),
-            _date(s.first_seen), _date(s.last_seen), s.title,
-        )
-    out.print(table)
+    cells = [
+        [str(s.id), str(len(s.article_ids)), str(len(s.outlets)), ",".join(s.languages),
+         _date(s.first_seen), _date(s.last_seen), s.title]
+        for s in rows
+    ]
+    out.print(_listing(["story", "articles", "outlets", "languages", "first", "last"], cells))
 
 
 @app.command()
