@@ -102,6 +102,13 @@ def test_units_scales_and_written_numbers() -> None:
     assert "43000000000 USD" in es
 
 
+def test_lengths_in_centimetres_and_millimetres_keep_their_unit() -> None:
+    en = [s.value for s in _slots("An object about 15 centimeters long; 20 cm to 30 cm.", "en")]
+    assert en == ["15 cm", "20 cm", "30 cm"]
+    de = [s.value for s in _slots("Ein 15 Zentimeter langes Rohr, 4 mm Regen.", "de")]
+    assert de == ["15 cm", "4 mm"]
+
+
 def test_relative_days_need_the_article_date() -> None:
     text = "On Monday a tremor hit; yesterday a second one."
     assert not [s for s in _slots(text, "en") if s.kind == "date"]

@@ -59,3 +59,24 @@ def test_a_broadcaster_reporting_a_fact_is_not_a_quote_variant():
         return article, analysis
 
     assert _quotes(reported("a"), reported("b")) == []
+
+
+def test_a_quotation_broken_by_its_attribution_is_one_statement():
+    first, then = "We are holding an important election now,", "everyone must work together."
+    text = f"He said \u201c{first}\u201d and \u201c{then}\u201d {FILLER}"
+    article, analysis = make("a", text, entities={"Fumio Kishida": "PERSON"},
+                             quotes=[(first, "Fumio Kishida"), (then, None)])
+    whole = "We are holding an important election now, and everyone must work together."
+    [group] = _quotes((article, analysis), _said("b", whole, speaker="Fumio Kishida"))
+    joined = next(v for v in group["variants"] if v["article"] == "a")
+    assert joined["text"] == f"{first} \u2026 {then}"
+    assert (joined["start"], joined["end"]) == (text.index(first), text.index(then) + len(then))
+
+
+def test_reported_speech_without_a_named_speaker_is_not_a_variant():
+    quote = "We spent the morning talking past each other about the river."
+    footage = make("c", f"Video footage showed that {quote[3:]} {FILLER}",
+                   quotes=[(quote[3:], "Video footage")])
+    footage[1].quotes[0].direct = False
+    [group] = _quotes(_said("a", quote), _said("b", quote), footage)
+    assert [v["article"] for v in group["variants"]] == ["a", "b"]

@@ -128,21 +128,13 @@ def test_events_dev_copies_and_facts_reach_their_targets(events_dev):
     assert events_dev["multi_source_facts_recall"]["score"] >= 0.7
 
 
-def test_events_dev_conflicts_and_quotes_hold_the_measured_level(events_dev):
-    # Measured on 2026-11-22: conflicts recall 0.667 (10/15), annotated precision 0.611
-    # (11/18); quote variants 0.75 (6/8).
-    assert events_dev["conflicts_recall"]["score"] >= 0.6
-    assert events_dev["conflicts_precision"]["score"] >= 0.55
-    assert events_dev["quotes_recall"]["score"] >= 0.7
-
-
-@pytest.mark.xfail(strict=True, reason="targets not reached. Conflicts: weapon, kind of election "
-                   "and injuries carry no checkable value, and the misnamed minister's sentences "
-                   "never align with one naming the right person. Quotes: the analyzer finds no "
-                   "quote in one Erdogan excerpt (cut mid-quote), and Kishida's German/English "
-                   "variants embed below every threshold that keeps unrelated remarks apart")
-def test_events_dev_conflicts_and_quotes_reach_the_targets(events_dev):
+def test_events_dev_conflicts_and_quotes_reach_their_targets(events_dev):
+    # Measured on 2026-11-22: conflicts recall 0.8 (12/15), annotated precision 0.867 (13/15);
+    # quote variants 1.0 (8/8, 0.875 without the analyzer's keeping of a quote cut off by the
+    # end of an excerpt). Missed: the weapon, the kind of election and the injuries (words, not
+    # values: no offline model compares them).
     assert events_dev["conflicts_recall"]["score"] >= 0.8
+    assert events_dev["conflicts_precision"]["score"] >= 0.7
     assert events_dev["quotes_recall"]["score"] >= 0.8
 
 

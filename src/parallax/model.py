@@ -126,7 +126,7 @@ class Analysis:
 
 @dataclass
 class PairScore:
-    """Similarity of two articles on the SemEval-2022 Task 8 scale: 1 = same story, 4 = unrelated."""
+    """Pair similarity on the SemEval-2022 Task 8 scale: 1 = same story, 4 = unrelated."""
 
     overall: float
     geography: float

@@ -30,7 +30,7 @@ from parallax.model import Analysis, Article, Quote, Slot
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-ANALYSIS_VERSION = "1"
+ANALYSIS_VERSION = "2"
 # The embedded document: the title and the lead, where news puts the who/what/where/when.
 DOC_CHARS = 1500
 # spaCy's cost is linear in length; the entities of a very long text's tail are not worth it.

@@ -66,6 +66,9 @@ UNITS = {
     "km": r"km|kilomet(?:er|re|ro|ra|ri|res|ers|res|ern|rów|rach)?s?|километр\w*|kilometre",
     "mi": r"miles?|meilen",
     "m": r"meters?|metres?|metern?|метр\w*|metre",
+    "cm": r"cm|centimet(?:er|re|ro|ri|ros|res|ers)?s?|zentimetern?|сантиметр\w*|santimetre|"
+          r"centymetr\w*",
+    "mm": r"mm|millimet(?:er|re|ro|ri|ros|res|ers)?s?|millimetern?|миллиметр\w*|milimetr\w*",
     "kg": r"kg|kilo(?:gram\w*)?s?|килограмм\w*",
     "years": r"year[- ]old|years? old|aged|jährige\w*|jahre alte?\w*|ans|años|anni|"
              r"yaşında\w*|лет\w*|letni\w*|-летн\w*",

@@ -53,14 +53,15 @@ def compare_articles(
     alignment = align(material)
     reuse = find_reuse(material)
     facts = build_facts(material, alignment, origins(len(articles), reuse), lang)
-    conflicts = find_conflicts(material, alignment, facts)
+    quotes = find_quote_groups(material)
+    conflicts = find_conflicts(material, alignment, facts, quotes)
     arts = material.articles
     return {
         "articles": [_article_json(material, i) for i in range(len(arts))],
         "similarity": _similarity(material),
         "facts": [fact_json(material, f) for f in facts],
         "conflicts": [conflict_json(material, c) for c in conflicts],
-        "quotes": [quote_json(material, g) for g in find_quote_groups(material)],
+        "quotes": [quote_json(material, g) for g in quotes],
         "reuse": [
             {
                 "source": arts[r.source].id,

@@ -13,9 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
-from parallax.compare.material import Material, Unit
+from parallax.compare.material import Material, Unit, shared_counts
 
 # The background of a sentence: this percentile of its cosines to the sentences of other
 # articles, leaving out its best match in each (its likely counterpart: in a story, one sentence
@@ -42,10 +41,12 @@ def align(material: Material) -> Alignment:
     units = material.units
     art = np.array([u.article for u in units], dtype=int)
     cos = material.vectors @ material.vectors.T if units else np.zeros((0, 0))
-    other = art[:, None] != art[None, :]
+    # Pairs across articles, both embedded: an unembedded sentence shares nothing with others.
+    embedded = material.embedded
+    other = (art[:, None] != art[None, :]) & embedded[:, None] & embedded[None, :]
     entity = _overlap(units, lambda u: u.entities | {_slot_key(s) for s in u.slots}, "min")
     word = _overlap(units, lambda u: u.words, "jaccard")
-    score = _margin(cos, art) + W_ENTITY * entity + W_WORDS * word
+    score = _margin(cos, art, other) + W_ENTITY * entity + W_WORDS * word
     score = np.where(other, score, -np.inf)
     return Alignment(cos=cos, entity=entity, word=word, score=score, article=art)
 
@@ -54,17 +55,17 @@ def _slot_key(slot) -> str:
     return f"{slot.kind}:{slot.value}"
 
 
-def _margin(cos: np.ndarray, article: np.ndarray) -> np.ndarray:
-    """Cosine minus the mean of both sentences' background cosine to other articles."""
+def _margin(cos: np.ndarray, article: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Cosine minus the mean of both sentences' background cosine to other articles (`other`:
+    the pairs that count, so unembedded sentences are no one's background)."""
     if cos.size == 0:
         return cos
-    other = article[:, None] != article[None, :]
     rest = np.where(other, cos, np.nan)
     for a in np.unique(article):
         cols = np.flatnonzero(article == a)
         best = cols[np.argmax(cos[:, cols], axis=1)]
         rest[np.arange(len(cos)), best] = np.nan  # a sentence's counterpart is not background
-    rest[article[:, None] == article[None, :]] = np.nan
+    rest[~other] = np.nan
     known = np.sum(~np.isnan(rest), axis=1)
     story = float(np.median(cos[other])) if other.any() else 0.0
     background = np.full(len(cos), story)
@@ -75,21 +76,11 @@ def _margin(cos: np.ndarray, article: np.ndarray) -> np.ndarray:
 
 
 def _overlap(units: list[Unit], items, how: str) -> np.ndarray:
-    """Pairwise overlap of item sets, via a sparse incidence matrix (fast for hundreds of units)."""
-    n = len(units)
-    if n == 0:
+    """Pairwise overlap of item sets: shared items over the smaller set ("min") or the union."""
+    if not units:
         return np.zeros((0, 0))
-    vocab: dict[str, int] = {}
-    rows, cols = [], []
-    for i, u in enumerate(units):
-        for item in items(u):
-            rows.append(i)
-            cols.append(vocab.setdefault(item, len(vocab)))
-    incidence = sparse.csr_matrix(
-        (np.ones(len(rows)), (rows, cols)), shape=(n, max(len(vocab), 1))
-    )
-    shared = (incidence @ incidence.T).toarray()
-    size = np.asarray(incidence.sum(axis=1)).ravel()
+    shared = shared_counts([items(u) for u in units])
+    size = np.diag(shared).copy()
     if how == "min":
         denom = np.minimum(size[:, None], size[None, :])
     else:

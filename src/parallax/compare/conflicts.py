@@ -1,48 +1,62 @@
 """Contradictions: the same quantity, place, time or person reported differently.
 
 No packaged model judges contradiction offline, so conflicts are read off the checkable values
-the analyzer normalised (slots) and the names in aligned sentences. Precision matters more than
-recall (a panel of false alarms is useless), so every rule errs towards silence.
+the analyzer normalised (slots), the names in aligned sentences and the speakers of one quote.
+Precision matters more than recall (a panel of false alarms is useless), so every rule errs
+towards silence.
 
 Values (numbers, amounts, percentages, times, dates, places) are compared value by value, not
 sentence by sentence: two outlets giving the magnitude of one quake rarely write otherwise
-similar sentences, while two sentences that do align may carry unrelated numbers. Two values
-from different articles are taken to measure the same thing when all of these hold:
+similar sentences, while two sentences that do align may carry unrelated numbers. Two bounds
+joined by "to"/"-" are one range ("20 cm to 30 cm": 25 cm agrees with it, 15 cm does not), and
+a share written without its sign next to percentages ("yüzde 52.17, Kılıçdaroğlu 47.83") is a
+percentage. Two values from different articles are taken to measure the same thing when all of
+these hold:
 
 - same class: same kind and unit (a magnitude with a magnitude, km with km (miles converted),
-  a percentage with a percentage); bare numbers without a unit only inside strongly aligned
-  sentences;
+  a percentage with a percentage); numbers without a unit only inside strongly aligned
+  sentences, and a count ("seven") never with a number written with decimals ("6,4");
 - close: reporting discrepancies are small (6.4/6.2, 41/42, 45/60 km, 11:20/11:25); values far
   apart are different quantities (a depth of 10 km and a distance of 50 km);
-- the sentences are related (alignment score above a per-class floor, see align.py);
-- about the same person or about none: the person a value is attributed to (the nearest
-  preceding name in its sentence, else the nearest following) must be the same, so
-  "Erdogan 52.1%" never meets "Kilicdaroglu 47.9%" nor a turnout figure;
+- the sentences or the clauses around the values are related (see _affinity); two articles
+  that each give a single measure of one unit (one length in cm) are taken at a lower bar;
+- said of the same thing: a share, an age or a sum belongs to the person named nearest before
+  it in its sentence (else after), so "Erdogan 52.1%" never meets "Kilicdaroglu 47.9%" nor a
+  turnout figure; a distance to the place it is measured from ("14 km from Petrinja" is not
+  the depth "10 km"); a magnitude, a size or a toll to the event;
 - not about different days: sentences that both carry dates must share one (the foreshock on
   Monday is not the quake on Tuesday);
+- not an update: running counts (tolls, vote shares) from articles published on different days;
 - not merely additional: a value the other sentence also states is agreement, not conflict.
 
 Linked values are grouped by average linkage (agreeing values link more strongly), and a group
 holding different values from different articles is a conflict listing every article's value.
+Conflicts over the figures of different people given in the same sentences (a result: both
+candidates' shares) are one conflict over that statement.
 
 Places follow the same scheme, except that only two known cities of one country are compared
 (countries are actors as often as locations; unknown places may lie inside one another; cities
-of two countries are listed side by side more often than contradicted), a sentence naming places in
-two countries ("Moscow and Ankara") uses them as actors, places inside one another
-("Wakayama", "Wakayama Prefecture") agree, and neither article may give the other's place as a
+of two countries are listed side by side more often than contradicted), a sentence naming
+places in two countries ("Moscow and Ankara") uses them as actors, places inside one another
+("Wakayama", "Wakayama Prefecture") agree, neither article may give the other's place as a
 location anywhere (an outlet that says "Sochi" and elsewhere "Moscow and Ankara" is not placing
-the talks in Moscow; one that names Petrinja and Zagreb is not contradicting "Petrinja").
+the talks in Moscow; one that names Petrinja and Zagreb is not contradicting "Petrinja"), and
+neither sentence may name the other's place at all ("Nara Medical University Hospital in
+Kashihara" does not deny "Nara").
 
-People: two strongly aligned sentences where one names someone no other article names, and the
-other someone several articles name ("Davutoglu" for "Cavusoglu"); names that differ by a typo
-or a cut ("Adrej"/"Andrej") are one person. Negation: same language,
-nearly the same words, only one side negated.
+People: a name no other article uses standing where several articles name someone else, in two
+strongly aligned sentences, or as the speaker of a statement (a quote group) that other
+articles give to that someone ("Davutoglu" for "Cavusoglu"); names that differ by a typo or a
+cut ("Adrej"/"Andrej") are one person. Negation: same language, nearly the same words, only
+one side negated.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Sequence, Set
+from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import combinations
 
@@ -56,6 +70,7 @@ from parallax.compare.cluster import average_linkage
 from parallax.compare.entities import display_name
 from parallax.compare.facts import Fact
 from parallax.compare.material import Material, Unit, embed_unique
+from parallax.compare.quotes import QuoteGroup
 from parallax.model import Slot
 
 ABOUT = {"number": "number", "money": "number", "percent": "number", "bare": "number",
@@ -68,6 +83,7 @@ CLAUSE_CLASSES = ("number", "money", "percent", "time", "bare", "year")
 CLAUSE_FLOOR = 0.87
 CLAUSE_FLOOR_ACROSS_LANGUAGES = 0.85
 CLAUSE_WORDS = 6
+CLAUSE_IS_SENTENCE = 0.8  # a clause this much of its sentence is embedded as the sentence
 # The other classes are compared by the alignment score of their sentences (see align.py).
 # Times sit in short clauses ("at 11:30 am") that say little, so their sentences count too.
 # Values without a unit (a bare "14", a year) say least about what they count, so their clause
@@ -76,9 +92,16 @@ UNITLESS = ("bare", "year")
 SENTENCE_FLOOR = {"date": SAME_FACT, "place": 0.05, "time": -0.06, "bare": 0.0, "year": 0.0,
                   "number": SAME_FACT, "money": SAME_FACT, "percent": SAME_FACT}  # fmt: skip
 SAME_VALUE_BONUS = 0.03  # agreeing values are the best evidence of measuring one thing
+# Two articles that each give one measure of a thing in a unit (one length in cm, one
+# magnitude) most likely give the same one: the size of the device, the strength of the quake.
+# (Not for what people have: each article may give the age of someone else.)
+ONLY_ONE_BONUS = 0.03
 MAX_RELATIVE_GAP = 0.45  # numbers further apart than this are different quantities
 # Absolute gaps where a relative one makes no sense: log scales, and shares of a whole.
 MAX_GAP = {"number:magnitude": 0.45, "percent:": 2.0}
+# Running counts (tolls, vote shares while ballots are counted) change as they are reported:
+# two figures published on different days are an update, not a contradiction.
+RUNNING = frozenset({"number:people", "percent:"})
 MAX_MINUTES = 60
 MAX_DAYS = 7
 MAX_YEARS = 1
@@ -86,6 +109,11 @@ PERSON_ALIGN = SAME_FACT + 0.03
 MISSPELT = 0.85  # name similarity above which a different spelling is a typo, not a person
 NEGATION_WORDS = 0.75  # word Jaccard of two sentences compared for negation
 UNIT_FACTORS = {"mi": ("km", 1.609344)}
+# Units that measure things and events, never one person among others; distances are measured
+# from a place, named within REFERENCE_CHARS after the value.
+UNIT_OF_THINGS = frozenset({"cm", "mm", "kg", "magnitude", "people"})
+DISTANCE_UNITS = frozenset({"km", "m"})
+REFERENCE_CHARS = 40
 _NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(.*)$")
 _NEGATION_LIST = """
     not no never none nobody nothing neither nor without cannot nicht kein keine keinen keinem
@@ -115,9 +143,10 @@ class Value:
     key: str  # normalised value
     magnitude: float | None  # for closeness: the number, minutes of the day, or day ordinal
     shown: str
-    anchor: str | None  # resolved key of the person the value is attributed to
+    anchor: str | None  # what the value is said of (see _anchor)
     start: int  # the slot's span in the article text
     end: int
+    upper: float | None = None  # the upper bound of a range ("20 cm to 30 cm")
 
 
 @dataclass
@@ -133,20 +162,35 @@ class _Context:
     alignment: Alignment
     by_unit: list[list[Value]]  # the values of each unit
     clauses: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)  # span -> vector
+    per_article: Counter[tuple[int, str]] = field(default_factory=Counter)  # (article, class)
+
+    def __post_init__(self) -> None:
+        self.per_article.update((v.article, v.cls) for values in self.by_unit for v in values)
+
+    def only_one(self, value: Value) -> bool:
+        """Whether this is the only value of its class its article gives."""
+        return self.per_article[value.article, value.cls] == 1
 
 
-def find_conflicts(material: Material, alignment: Alignment, facts: list[Fact]) -> list[Conflict]:
+def find_conflicts(
+    material: Material,
+    alignment: Alignment,
+    facts: list[Fact],
+    quote_groups: Sequence[QuoteGroup] = (),
+) -> list[Conflict]:
     fact_of = _facts_by_unit(facts)
     ctx = _Context(material, alignment, [_values(material, u) for u in range(len(material.units))])
     values = [v for vs in ctx.by_unit for v in vs]
     conflicts = []
     for cls in sorted({v.cls for v in values}):
         members = [v for v in values if v.cls == cls]
-        for group in _groups(ctx, members):
+        for group in _one_statement(_groups(ctx, members)):
             conflict = _conflict(cls, group, fact_of)
             if conflict:
                 conflicts.append(conflict)
-    conflicts += _sentence_conflicts(material, alignment, facts)
+    people = _sentence_conflicts(material, alignment, facts)
+    conflicts += _one_person_dispute(material, people + _misattributed(material, quote_groups,
+                                                                       fact_of))
     for c in conflicts:
         c.fact.status = "disputed"
     return conflicts
@@ -166,16 +210,43 @@ def _facts_by_unit(facts: list[Fact]) -> dict[int, list[Fact]]:
 def _values(material: Material, u: int) -> list[Value]:
     unit = material.units[u]
     actors = _actors(material, unit)
-    out = []
+    out: list[Value] = []
     for slot in unit.slots:
         parsed = _parse(material, slot, actors or not _located(material, unit, slot))
         if parsed:
             cls, key, magnitude, shown = parsed
-            anchor = None if cls == "place" else _anchor(material, unit, slot)
-            out.append(
-                Value(u, unit.article, cls, key, magnitude, shown, anchor, slot.start, slot.end)
-            )
-    return out
+            anchor = _anchor(material, unit, slot, cls)
+            value = Value(u, unit.article, cls, key, magnitude, shown, anchor, slot.start, slot.end)
+            if out and _range_between(material, unit, out[-1], value):
+                value = _range(out.pop(), value)
+            out.append(value)
+    return _percent_written_once(out)
+
+
+def _percent_written_once(values: list[Value]) -> list[Value]:
+    """A share written without its sign next to percentages ("yüzde 52.17, Kılıçdaroğlu
+    47.83"; "52.3 and 47.7 percent"): a number with decimals up to 100 is a percentage too."""
+    if not any(v.cls == "percent:" for v in values):
+        return values
+    return [replace(v, cls="percent:", shown=f"{v.shown}%")
+            if v.cls == "bare:decimal" and v.magnitude is not None and 0 < v.magnitude <= 100
+            else v for v in values]
+
+
+_RANGE = re.compile(r"\s*(?:-|–|—|to|bis|à|a|al|y|до|ile)\s*", re.IGNORECASE)
+
+
+def _range_between(material: Material, unit: Unit, low: Value, high: Value) -> bool:
+    """Whether two values of one class are the bounds of a range ("20 cm to 30 cm")."""
+    text = material.articles[unit.article].text
+    return (low.cls == high.cls and low.magnitude is not None and high.magnitude is not None
+            and low.magnitude < high.magnitude and low.upper is None
+            and _RANGE.fullmatch(text[low.end : high.start]) is not None)
+
+
+def _range(low: Value, high: Value) -> Value:
+    return replace(low, key=f"{low.key}-{high.key}", shown=f"{low.shown}–{high.shown}",
+                   end=high.end, upper=high.magnitude)
 
 
 def _located(material: Material, unit: Unit, slot: Slot) -> bool:
@@ -184,14 +255,22 @@ def _located(material: Material, unit: Unit, slot: Slot) -> bool:
     must also be introduced as a location ("à Lausanne", "in Genf", "в Женеве")."""
     if slot.kind != "place":
         return True
-    text = material.articles[unit.article].text
-    before = fold(text[max(unit.start, slot.start - 40) : slot.start])
-    words = re.findall(r"\w+", before)[-3:]
+    words = _words_before(material, unit, slot)
     if any(w in _RELATIONAL for w in words):
         return False
     known = gazetteer().entries.get(material.resolve(slot.value)) is not None
+    return known or _after_locative(words)
+
+
+def _words_before(material: Material, unit: Unit, slot: Slot) -> list[str]:
+    text = material.articles[unit.article].text
+    return re.findall(r"\w+", fold(text[max(unit.start, slot.start - 40) : slot.start]))[-3:]
+
+
+def _after_locative(words: list[str]) -> bool:
+    """Whether the last word before a place (articles aside) introduces a location."""
     tail = [w for w in words if w not in _ARTICLES][-1:]
-    return known or (bool(tail) and tail[0] in _LOCATIVE)
+    return bool(tail) and tail[0] in _LOCATIVE
 
 
 def _actors(material: Material, unit: Unit) -> bool:
@@ -220,7 +299,9 @@ def _parse(
             unit, factor = UNIT_FACTORS[unit]
             number *= factor
         if slot.kind == "number" and not unit:
-            return "bare", repr(number), number, shown
+            # A count ("seven dead") and a measure with decimals ("6,4") are different things.
+            cls = "bare" if number == int(number) else "bare:decimal"
+            return cls, repr(number), number, shown
         return f"{slot.kind}:{unit}", repr(number), number, shown
     if slot.kind == "time":
         hours, minutes = slot.value.split(":")[:2]
@@ -252,9 +333,39 @@ def _day(value: str) -> float | None:
     return None
 
 
-def _anchor(material: Material, unit: Unit, slot: Slot) -> str | None:
-    """The person a value is said of: the nearest preceding name in its sentence, else the
-    nearest following one ("Erdogan received 52.1%, while Kilicdaroglu got 47.9%")."""
+def _anchor(material: Material, unit: Unit, slot: Slot, cls: str) -> str | None:
+    """What a value is said of, when that can differ between values of one class: the place a
+    distance is measured from ("14 km from Petrinja" is not the depth "10 km"), or the person a
+    share, an age or a sum belongs to. Magnitudes, sizes and tolls belong to the event."""
+    unit_name = cls.split(":")[-1]
+    if unit_name in DISTANCE_UNITS:
+        return _reference_place(material, unit, slot)
+    if cls == "place" or unit_name in UNIT_OF_THINGS:
+        return None
+    return _person(material, unit, slot)
+
+
+def _of_things(cls: str) -> bool:
+    return cls.split(":")[-1] in UNIT_OF_THINGS | DISTANCE_UNITS
+
+
+def _reference_place(material: Material, unit: Unit, slot: Slot) -> str | None:
+    """The place named right after a distance and a relational word ("50 km south of Zagreb",
+    "8.5 miles (14 km) from Petrinja")."""
+    text = material.articles[unit.article].text
+    for e in material.analyses[unit.article].entities:
+        if e.sentence == unit.sentence and e.type == "PLACE" and e.key and (
+            0 <= e.start - slot.end <= REFERENCE_CHARS
+        ):
+            between = re.findall(r"\w+", fold(text[slot.end : e.start]))
+            if any(w in _RELATIONAL for w in between):
+                return material.resolve(e.key)
+    return None
+
+
+def _person(material: Material, unit: Unit, slot: Slot) -> str | None:
+    """The nearest preceding name in the value's sentence, else the nearest following one
+    ("Erdogan received 52.1%, while Kilicdaroglu got 47.9%")."""
     people = [
         e
         for e in material.analyses[unit.article].entities
@@ -324,6 +435,26 @@ def _groups(ctx: _Context, values: list[Value]) -> list[list[Value]]:
     return [g for g in merged.values() if len(g) > 1]
 
 
+def _one_statement(groups: list[list[Value]]) -> list[list[Value]]:
+    """Conflicts over the figures of different people given in the same sentences ("Erdogan
+    52.1%, Kilicdaroglu 47.9%" against "52.3% to 47.7%") are one dispute over one statement (a
+    result, a score): the smaller joins the larger when all its sentences are the larger's."""
+    merged: list[list[Value]] = []
+    for group in sorted(groups, key=len, reverse=True):
+        host = next((m for m in merged if _restates(m, group)), None)
+        if host is None:
+            merged.append(list(group))
+        else:
+            host.extend(group)
+    return merged
+
+
+def _restates(host: list[Value], group: list[Value]) -> bool:
+    anchors = {v.anchor for v in host}
+    return (None not in anchors and all(v.anchor and v.anchor not in anchors for v in group)
+            and {v.unit for v in group} <= {v.unit for v in host})
+
+
 def _allowed(ctx: _Context, x: Value, y: Value) -> float:
     """1 when two values may measure one quantity, 0 when they cannot, NaN for no evidence."""
     same = _same(x, y)
@@ -335,9 +466,17 @@ def _allowed(ctx: _Context, x: Value, y: Value) -> float:
         return 1.0
     if not _close(x, y) or _states(ctx, y.unit, x) or _states(ctx, x.unit, y):
         return 0.0
+    if x.cls in RUNNING and _reported_apart(ctx.material, x.article, y.article):
+        return 0.0
     if x.cls == "place" and not _place_contest(ctx, x, y):
         return 0.0
     return 1.0
+
+
+def _reported_apart(material: Material, a: int, b: int) -> bool:
+    """Whether two articles were published on different days (both dates known)."""
+    da, db = material.published(a), material.published(b)
+    return da is not None and db is not None and da.date() != db.date()
 
 
 def _known_city_against_unknown(x: Value, y: Value) -> bool:
@@ -360,6 +499,8 @@ def _affinity(ctx: _Context, x: Value, y: Value) -> float:
     """Evidence that two allowed values measure one thing, above 0 when they do."""
     bonus = SAME_VALUE_BONUS if _same(x, y) else 0.0
     kind = x.cls.split(":")[0]
+    if _of_things(x.cls) and ctx.only_one(x) and ctx.only_one(y):
+        bonus += ONLY_ONE_BONUS
     sentence = float(ctx.alignment.score[x.unit, y.unit]) - SENTENCE_FLOOR[kind]
     vx, vy = ctx.clauses.get((x.start, x.end)), ctx.clauses.get((y.start, y.end))
     if kind in CLAUSE_CLASSES and vx is not None and vy is not None:
@@ -373,13 +514,20 @@ def _affinity(ctx: _Context, x: Value, y: Value) -> float:
 
 
 def _embed_clauses(ctx: _Context, values: list[Value]) -> None:
+    """Clause vectors; a clause that is most of its sentence takes the sentence's vector."""
     material = ctx.material
-    todo = [v for v in values if v.cls.split(":")[0] in CLAUSE_CLASSES
-            and (v.start, v.end) not in ctx.clauses]
-    texts = [clause(material, v) for v in todo]
+    todo = []
+    for v in values:
+        if v.cls.split(":")[0] not in CLAUSE_CLASSES or (v.start, v.end) in ctx.clauses:
+            continue
+        most = len(clause(material, v)) >= CLAUSE_IS_SENTENCE * len(material.units[v.unit].text)
+        if most and material.embedded[v.unit]:
+            ctx.clauses[v.start, v.end] = material.vectors[v.unit]
+        else:
+            todo.append(v)
     if not todo or material.embed is None:
         return
-    vectors = embed_unique(material.embed, texts)
+    vectors = embed_unique(material.embed, [clause(material, v) for v in todo])
     for v, vector in zip(todo, vectors, strict=True):
         ctx.clauses[v.start, v.end] = vector
 
@@ -419,8 +567,16 @@ def _same(x: Value, y: Value) -> bool:
     if x.cls == "date" and (x.key.startswith("--") or y.key.startswith("--")):
         return x.key[-5:] == y.key[-5:]
     if x.magnitude is not None and y.magnitude is not None:
-        return abs(x.magnitude - y.magnitude) < 1e-9
+        return _gap(x, y) < 1e-9
     return x.key == y.key
+
+
+def _gap(x: Value, y: Value) -> float:
+    """Distance between two numbers, or between a number and a range (0 inside it)."""
+    assert x.magnitude is not None and y.magnitude is not None
+    x_high = x.magnitude if x.upper is None else x.upper
+    y_high = y.magnitude if y.upper is None else y.upper
+    return max(0.0, y.magnitude - x_high, x.magnitude - y_high)
 
 
 def _same_place(a: str, b: str) -> bool:
@@ -433,7 +589,7 @@ def _same_place(a: str, b: str) -> bool:
 def _close(x: Value, y: Value) -> bool:
     if x.magnitude is None or y.magnitude is None:
         return x.cls == "place"
-    gap = abs(x.magnitude - y.magnitude)
+    gap = _gap(x, y)
     if x.cls == "time":
         return gap <= MAX_MINUTES
     if x.cls == "date":
@@ -484,20 +640,34 @@ def _place_contest(ctx: _Context, x: Value, y: Value) -> bool:
     cities = cx and cy and cx.kind == cy.kind == "city" and cx.country == cy.country
     if not (cities or _known_city_against_unknown(x, y)):
         return False
-    return not any(_same_place(x.key, p) for p in _locations(ctx, y.article)) and not any(
-        _same_place(y.key, p) for p in _locations(ctx, x.article)
+    return not (
+        any(_same_place(x.key, p) for p in _locations(ctx, y.article))
+        or any(_same_place(y.key, p) for p in _locations(ctx, x.article))
+        or _mentions(ctx, y.unit, x)
+        or _mentions(ctx, x.unit, y)
     )
 
 
 def _locations(ctx: _Context, article: int) -> set[str]:
-    """Places an article names as locations (not as actors, see _values)."""
-    return {
-        v.key
-        for u, values in enumerate(ctx.by_unit)
-        if ctx.material.units[u].article == article
-        for v in values
-        if v.cls == "place"
-    }
+    """Places an article names as locations: place values (not actors, see _values), and any
+    place introduced by a locative preposition ("signed in Vienna eight months after Geneva")."""
+    material = ctx.material
+    found = set()
+    for u, unit in enumerate(material.units):
+        if unit.article != article:
+            continue
+        found |= {v.key for v in ctx.by_unit[u] if v.cls == "place"}
+        found |= {material.resolve(s.value) for s in unit.slots if s.kind == "place"
+                  and _after_locative(_words_before(material, unit, s))}
+    return found
+
+
+def _mentions(ctx: _Context, unit: int, value: Value) -> bool:
+    """Whether a sentence names the place of a value at all ("Nara Medical University Hospital
+    in Kashihara" does not contradict "Nara"): then the two places are not exclusive."""
+    text = fold(ctx.material.units[unit].text)
+    name = fold(ctx.material.articles[value.article].text[value.start : value.end])
+    return re.search(rf"\b{re.escape(name)}\b", text) is not None
 
 
 def _conflict(cls: str, group: list[Value], fact_of: dict[int, list[Fact]]) -> Conflict | None:
@@ -508,9 +678,10 @@ def _conflict(cls: str, group: list[Value], fact_of: dict[int, list[Fact]]) -> C
     if not disagree or not facts:
         return None
     fact = max(facts, key=lambda f: (facts.count(f), len(f.articles)))
-    about = "number" if cls == "bare" else ABOUT[cls.split(":")[0]]
-    shown = list(dict.fromkeys((v.unit, v.shown) for v in group))
-    return Conflict(about=about, fact=fact, values=sorted(shown))
+    about = ABOUT[cls.split(":")[0]]
+    in_text_order = sorted(group, key=lambda v: (v.unit, v.start))
+    return Conflict(about=about, fact=fact,
+                    values=list(dict.fromkeys((v.unit, v.shown) for v in in_text_order)))
 
 
 # ------------------------------------------------------------------------------ sentences
@@ -542,22 +713,67 @@ def _sentence_conflicts(
     return list(out.values())
 
 
+def _one_person_dispute(material: Material, conflicts: list[Conflict]) -> list[Conflict]:
+    """Person conflicts found twice (in aligned sentences and in a misattributed quote) that
+    give one article's name in both are one dispute."""
+    merged: list[Conflict] = []
+    for c in conflicts:
+        names = {(material.units[k].article, shown) for k, shown in c.values}
+        host = next((m for m in merged if m.about == c.about == "person" and names & {
+            (material.units[k].article, shown) for k, shown in m.values}), None)
+        if host is None:
+            merged.append(c)
+        else:
+            host.values = sorted(set(host.values) | set(c.values))
+    return merged
+
+
 def _swap(pair: tuple[str, str] | None) -> tuple[str, str] | None:
     return (pair[1], pair[0]) if pair else None
 
 
 def _person_conflict(material: Material, u: Unit, v: Unit) -> tuple[str, str] | None:
     """A name only u's article uses, where v names someone several articles name."""
-    only_u, only_v = u.people - v.people, v.people - u.people
-    if not only_u or not only_v or any(_misspelt(a, b) for a in only_u for b in only_v):
+    odd, usual = _odd_and_usual(material, u.people - v.people, v.people - u.people)
+    if not odd:
         return None
+    return _names(material, u, odd), _names(material, v, usual)
+
+
+def _odd_and_usual(
+    material: Material, mine: Set[str], theirs: Set[str]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """Of two sets of people named in the same role, the names only one article uses (`mine`)
+    and the ones several articles use (`theirs`); both empty unless both exist and none is a
+    misspelling of the other."""
+    if not mine or not theirs or any(_misspelt(a, b) for a in mine for b in theirs):
+        return frozenset(), frozenset()
     reach = {p: sum(p in material.article_keys(i) for i in range(len(material.articles)))
-             for p in only_u | only_v}
-    odd = {p for p in only_u if reach[p] == 1 and _is_person(material, p)}
-    usual = {p for p in only_v if reach[p] >= 2 and _is_person(material, p)}
-    if not odd or not usual:
-        return None
-    return _names(material, u, frozenset(odd)), _names(material, v, frozenset(usual))
+             for p in mine | theirs}
+    odd = frozenset(p for p in mine if reach[p] == 1 and _is_person(material, p))
+    usual = frozenset(p for p in theirs if reach[p] >= 2 and _is_person(material, p))
+    return (odd, usual) if odd and usual else (frozenset(), frozenset())
+
+
+def _misattributed(
+    material: Material, groups: Sequence[QuoteGroup], fact_of: dict[int, list[Fact]]
+) -> list[Conflict]:
+    """Person conflicts over who said something: one statement (a quote group) that one article
+    gives to a name no other article uses, and others to someone several articles name."""
+    unit_of = {(u.article, u.sentence): k for k, u in enumerate(material.units)}
+    out = []
+    for group in groups:
+        speakers = {it.speaker for it in group.items if it.speaker}
+        for odd_one in speakers:
+            odd, usual = _odd_and_usual(material, {odd_one}, speakers - {odd_one})
+            named = [(unit_of[it.article, it.quote.sentence], it.quote.speaker or "")
+                     for it in group.items if it.speaker in odd | usual
+                     and (it.article, it.quote.sentence) in unit_of]
+            facts = [f for k, _ in named for f in fact_of.get(k, [])]
+            if odd and facts and len({material.units[k].article for k, _ in named}) > 1:
+                fact = max(facts, key=facts.count)
+                out.append(Conflict(about="person", fact=fact, values=sorted(set(named))))
+    return out
 
 
 def _is_person(material: Material, key: str) -> bool:

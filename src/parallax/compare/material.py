@@ -4,16 +4,24 @@ Every step (reuse, facts, conflicts, summary) looks at the same sentences with t
 vectors, entity keys and slots, so they are gathered once here. Names are resolved across the
 whole set of articles (one `NameResolver` for all of them), which is what lets "Mevlüt
 Çavuşoğlu", "Cavusoglu" and "Чавушоглу" count as one actor when sentences are aligned.
+
+Embedding is the cost of a comparison (e5 runs at ~6-50 sentences/s on 2 cores), so a sentence
+is embedded only when it can have a counterpart: when it names something or gives a value (its
+counterpart may give another value: that is a conflict), or shares two content words with a
+sentence of another article. The rest (talk without a name, a number or a shared word) never
+aligned on the evaluation data, and would not be a fact on its own. A sentence repeated with
+different punctuation or case (a republished copy) is embedded once.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
+from scipy import sparse
 
 from parallax.analyze.names import NameResolver, fold
 from parallax.model import Analysis, Article, Slot
@@ -25,9 +33,16 @@ Embedder = Callable[[Sequence[str]], np.ndarray]
 MIN_WORDS = 5
 MIN_LETTER_WORDS = 3  # a dateline ("28 Mayıs 2023 - 21:09") is numbers, not a statement
 MAX_CHARS = 700
-# News puts what matters first; capping keeps the embedding cost of a long article bounded.
+# News puts what matters first (the inverted pyramid): a long article's tail is background.
+# Sentences are cheap to compare by words (reuse, single-source facts), costly to embed, so the
+# cap on embedded ones is lower: a 20-article story costs at most 400 sentence embeddings.
 MAX_UNITS_PER_ARTICLE = 40
+MAX_EMBEDDED_PER_ARTICLE = 20
 PREFIX = 5  # transliterated word prefix: a crude stemmer that works in any alphabet
+# A sentence without a name or a value is worth embedding when it shares this many content words
+# (prefixes of words of CONTENT_LETTERS letters or more) with a sentence of another article.
+MIN_SHARED_WORDS = 2
+CONTENT_LETTERS = 4
 
 _WORD = re.compile(r"\w+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -55,7 +70,9 @@ class Material:
     analyses: list[Analysis]
     resolver: NameResolver
     units: list[Unit] = field(default_factory=list)
+    # Row k is unit k's vector; zero for units left unembedded (see `embedded`).
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    embedded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     embed: Embedder | None = None
     has_names: bool = False
 
@@ -102,18 +119,58 @@ def build_material(
                         has_names=any(e.key for a in analyses for e in a.entities))
     for i, analysis in enumerate(analyses):
         material.units.extend(_units_of(i, articles[i], analysis, material))
-    material.vectors = embed_unique(embed, [u.text for u in material.units])
+    material.embedded = worth_embedding(material.units)
+    chosen = np.flatnonzero(material.embedded)
+    found = embed_unique(embed, [material.units[k].text for k in chosen])
+    material.vectors = np.zeros((len(material.units), found.shape[1]), dtype=np.float32)
+    material.vectors[chosen] = found
     return material
 
 
 def embed_unique(embed: Embedder, texts: Sequence[str]) -> np.ndarray:
-    """Embed each distinct text once: republished copies repeat many sentences verbatim."""
-    distinct = list(dict.fromkeys(texts))
-    if not distinct:
+    """Embed each distinct text once: republished copies repeat many sentences verbatim, up to
+    case, spacing and punctuation."""
+    keys = [" ".join(_WORD.findall(t.casefold())) or t for t in texts]
+    first: dict[str, str] = {}
+    for key, text in zip(keys, texts, strict=True):
+        first.setdefault(key, text)
+    if not first:
         return np.zeros((0, 384), dtype=np.float32)
-    vectors = np.asarray(embed(distinct), dtype=np.float32)
-    row = {t: k for k, t in enumerate(distinct)}
-    return vectors[[row[t] for t in texts]]
+    vectors = np.asarray(embed(list(first.values())), dtype=np.float32)
+    row = {k: n for n, k in enumerate(first)}
+    return vectors[[row[k] for k in keys]]
+
+
+def worth_embedding(units: Sequence[Unit]) -> np.ndarray:
+    """Whether each unit names something, gives a value, or shares MIN_SHARED_WORDS content
+    words with some unit of another article; the first MAX_EMBEDDED_PER_ARTICLE of an article."""
+    if not units:
+        return np.zeros(0, dtype=bool)
+    article = np.array([u.article for u in units])
+    content = shared_counts([
+        {w for w in u.words if len(w) >= CONTENT_LETTERS and not w.isdigit()} for u in units
+    ])
+    shares = ((content >= MIN_SHARED_WORDS) & (article[:, None] != article[None, :])).any(axis=1)
+    worth = shares | np.array([bool(u.entities or u.slots) for u in units])
+    for a in np.unique(article):
+        mine = np.flatnonzero(worth & (article == a))
+        worth[mine[MAX_EMBEDDED_PER_ARTICLE:]] = False
+    return worth
+
+
+def shared_counts(sets: Sequence[Set[str]]) -> np.ndarray:
+    """How many items each pair of sets shares, via a sparse incidence matrix (fast for
+    thousands of sentences)."""
+    vocab: dict[str, int] = {}
+    rows, cols = [], []
+    for i, items in enumerate(sets):
+        for item in items:
+            rows.append(i)
+            cols.append(vocab.setdefault(item, len(vocab)))
+    incidence = sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, cols)), shape=(len(sets), max(len(vocab), 1))
+    )
+    return (incidence @ incidence.T).toarray()
 
 
 def _units_of(i: int, article: Article, analysis: Analysis, material: Material) -> list[Unit]:

@@ -5,13 +5,19 @@ Washington" / "Washington's illegitimate pressure" / "presiunii ilegitime a Wash
 quotes are compared by multilingual embeddings. Quotes of one person (names linked across
 spellings by the NameResolver) group most easily; a quote whose speaker is unresolved or only a
 role needs a higher similarity, and quotes given to two different people only group when nearly
-verbatim (one of the attributions is then wrong). Two quotes of one article
-never form a group on their own: variants are across outlets.
+verbatim (one of the attributions is then wrong: conflicts.py reports it). Two quotes of one
+article never form a group on their own: variants are across outlets.
+
+What is compared: a quotation broken by its attribution or a conjunction (“We are holding an
+important election now,” and “everyone has to work together”) is one statement, as another
+outlet prints or translates it whole; reported speech that no named person is credited with
+("video footage showed that ...", "reports say ...") is a source of facts, not a quote, and
+left out (it used to pull genuine quotes into groups without a speaker).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -31,7 +37,8 @@ DIFFERENT_SPEAKERS = 0.93
 MUTUAL_BONUS = 0.03
 W_WORDS = 0.05  # word overlap bonus: outlets copying one translation print the same words
 MIN_WORDS = 3
-REPORTED_SHARE = 0.8  # reported speech this much of its sentence reuses the sentence's vector
+JOIN_GAP = 60  # characters between two quoted pieces of one statement ("," he said, "...")
+SENTENCE_SHARE = 0.8  # a quote this much of its sentence takes the sentence's vector
 # e5 puts unrelated text at ~0.75 cosine: agreement rescales [0.75, 1] to [0, 1].
 AGREEMENT_FLOOR = 0.75
 
@@ -53,15 +60,15 @@ class QuoteGroup:
 def find_quote_groups(material: Material) -> list[QuoteGroup]:
     speakers = _known_speakers(material)
     items = [
-        Item(i, q, _speaker(material, q, speakers))
+        item
         for i, analysis in enumerate(material.analyses)
-        for q in analysis.quotes
-        if len(words(q.text)) >= MIN_WORDS
+        for item in _pieces_joined([Item(i, q, _speaker(material, q, speakers))
+                                    for q in analysis.quotes])
+        if len(words(item.quote.text)) >= MIN_WORDS and (item.speaker or item.quote.direct)
     ]
     if len(items) < 2:
         return []
-    vectors = _vectors(material, items)
-    cos = vectors @ vectors.T
+    cos = _cosines(items, _vectors(material, items))
     people = {k for k, t in speakers.items() if t == "PERSON"}
     score = _score(items, cos, people)
     groups = []
@@ -71,6 +78,30 @@ def find_quote_groups(material: Material) -> list[QuoteGroup]:
         groups.append(_group(material, [items[k] for k in members], cos[np.ix_(members, members)]))
     groups.sort(key=lambda g: (-len(g.items), -g.agreement))
     return groups
+
+
+def _pieces_joined(items: list[Item]) -> list[Item]:
+    """One article's quotes, with a quotation broken by its attribution or a conjunction
+    (“We are holding an important election now,” and “everyone has to work together”) made one:
+    another outlet prints (or translates) it whole."""
+    out: list[Item] = []
+    for it in sorted(items, key=lambda it: it.quote.start):
+        last = out[-1] if out else None
+        if last is not None and _continues(last, it):
+            joined = replace(last.quote, text=f"{last.quote.text} … {it.quote.text}",
+                             end=it.quote.end, speaker=last.quote.speaker or it.quote.speaker,
+                             speaker_key=last.quote.speaker_key or it.quote.speaker_key)
+            out[-1] = Item(last.article, joined, last.speaker or it.speaker)
+        else:
+            out.append(it)
+    return out
+
+
+def _continues(first: Item, then: Item) -> bool:
+    a, b = first.quote, then.quote
+    return (a.direct and b.direct and 0 <= b.start - a.end <= JOIN_GAP
+            and b.sentence == a.sentence
+            and (not first.speaker or not then.speaker or first.speaker == then.speaker))
 
 
 def _known_speakers(material: Material) -> dict[str, str]:
@@ -107,9 +138,9 @@ def _statement(members: list[int], items: list[Item]) -> bool:
 
 
 def _vectors(material: Material, items: list[Item]) -> np.ndarray:
-    """Quote vectors. Words in quotation marks are embedded alone (the sentence around them,
-    "he added", would make unrelated quotes look alike); reported speech ("Lavrov said that
-    ...") is most of its sentence, whose vector is reused when the sentence was embedded."""
+    """Quote vectors. A quote that is most of its sentence ("Lavrov said that ...", "“...,” he
+    said.") takes the vector of the sentence, embedded anyway; a shorter one is embedded alone
+    (the rest of its sentence would make unrelated quotes look alike, or alike ones not)."""
     if material.embed is None:
         raise ValueError("quote comparison needs an embedder")
     sentence = {(u.article, u.sentence): k for k, u in enumerate(material.units)}
@@ -117,15 +148,23 @@ def _vectors(material: Material, items: list[Item]) -> np.ndarray:
     todo = []
     for n, it in enumerate(items):
         k = sentence.get((it.article, it.quote.sentence))
-        unit = material.units[k] if k is not None else None
-        if (not it.quote.direct and unit is not None
-                and len(it.quote.text) >= REPORTED_SHARE * (unit.end - unit.start)):
+        unit = material.units[k] if k is not None and material.embedded[k] else None
+        if unit is not None and len(it.quote.text) >= SENTENCE_SHARE * len(unit.text):
             out[n] = material.vectors[k]
         else:
             todo.append(n)
     if todo:
         out[todo] = embed_unique(material.embed, [items[n].quote.text for n in todo])
     return out
+
+
+def _cosines(items: list[Item], vectors: np.ndarray) -> np.ndarray:
+    """Cosines of the quote vectors; one wording printed by two outlets is the same text (its
+    vectors may differ when one was taken from a sentence with another attribution)."""
+    cos = vectors @ vectors.T
+    key = [" ".join(words(it.quote.text)) for it in items]
+    same = np.array([[a == b for b in key] for a in key])
+    return np.where(same, 1.0, cos)
 
 
 def _score(items: list[Item], cos: np.ndarray, people: set[str]) -> np.ndarray:

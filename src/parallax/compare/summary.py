@@ -51,10 +51,14 @@ def summarize(material: Material, facts: list[Fact], lang: str = "en") -> list[d
 
 def _centroid(material: Material) -> np.ndarray:
     """Mean of per-article mean vectors, so a long article does not outweigh a short one."""
+    embedded = material.embedded
     per_article = [
-        material.vectors[[k for k, u in enumerate(material.units) if u.article == a]].mean(axis=0)
-        for a in sorted({u.article for u in material.units})
+        material.vectors[[k for k, u in enumerate(material.units)
+                          if u.article == a and embedded[k]]].mean(axis=0)
+        for a in sorted({u.article for k, u in enumerate(material.units) if embedded[k]})
     ]
+    if not per_article:
+        return np.zeros(material.vectors.shape[1], dtype=np.float32)
     centroid = np.mean(per_article, axis=0)
     return centroid / max(float(np.linalg.norm(centroid)), 1e-12)
 
