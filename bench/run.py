@@ -156,6 +156,49 @@ def pipeline(args: argparse.Namespace) -> dict:
     }
 
 
+@section
+def latency(args: argparse.Namespace) -> dict:
+    """Story-assignment latency (embedding excluded) with 10k and 100k articles already stored."""
+    from parallax.link.latency import assignment_latency
+
+    result = {}
+    for stored in args.latency_sizes:
+        figures = assignment_latency(stored)
+        label = f"{stored // 1000}k"
+        result[f"{label} p50 ms"] = figures["p50_ms"]
+        result[f"{label} p99 ms"] = figures["p99_ms"]
+        result[f"{label} load s"] = figures["load_seconds"]
+    return result
+
+
+@section
+def compare(args: argparse.Namespace) -> dict:
+    """`compare` on a real 20-article story: cold (nothing analysed or cached) and with the
+    analyses already stored, as `parallax story ID` runs."""
+    from parallax.analyze import analyze_many
+    from parallax.compare import compare_articles
+    from parallax.ingest import article_from_record
+
+    records = real_articles(args.data)
+    by_event: dict[str, list[dict]] = {}
+    for r in records:
+        by_event.setdefault(r["event"], []).append(r)
+    story = sorted(by_event.values(), key=len)[-1]  # the largest real event
+    story = (story * 2)[:20] if len(story) < 20 else story[:20]
+    articles = [article_from_record({**r, "id": f"{r['id']}-{i}"}, source="bench")
+                for i, r in enumerate(story)]
+    start = time.perf_counter()
+    compare_articles(articles)
+    cold = time.perf_counter() - start
+    analyses = analyze_many(articles)
+    warm = timed(lambda: compare_articles(articles, analyses), args.repeat)
+    return {
+        "articles": len(articles),
+        "cold s": round(cold, 2),
+        "analyses stored s (median)": round(statistics.median(warm), 2),
+    }
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -164,7 +207,8 @@ def run_section(name: str, args: argparse.Namespace) -> dict:
     """Run one section in a child process and return its JSON result."""
     cmd = [sys.executable, __file__, "--child", name, "--data", str(args.data),
            "--repeat", str(args.repeat), "--ingest-n", str(args.ingest_n),
-           "--pipeline-n", str(args.pipeline_n)]
+           "--pipeline-n", str(args.pipeline_n),
+           "--latency-sizes", *map(str, args.latency_sizes)]
     env = {**os.environ, "PARALLAX_CACHE": "off"}  # every figure is a cold one
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
@@ -180,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median taken)")
     parser.add_argument("--ingest-n", type=int, default=2000, help="articles per ingest run")
     parser.add_argument("--pipeline-n", type=int, default=134, help="articles, pipeline section")
+    parser.add_argument("--latency-sizes", type=int, nargs="+", default=[10_000, 100_000],
+                        help="stored articles for the latency section")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -6,6 +6,7 @@ an article takes the same path whichever door it came in through.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -72,18 +73,20 @@ def assign_stories(
     store: Store, article_ids: Sequence[str], progress: Progress | None = None
 ) -> dict[str, int]:
     """Place unassigned articles into stories, oldest first, as the online engine would see them."""
-    from parallax.link.cluster import OnlineClusterer
+    from parallax.link import OnlineClusterer, stream_order
 
     assigned = store.story_ids_of(article_ids)
     todo = [i for i in article_ids if i not in assigned]
     if not todo:
         return assigned
-    clusterer = OnlineClusterer()
+    fresh_ids = itertools.count(store.next_story_id())  # past every story row, emptied ones too
+    clusterer = OnlineClusterer(new_story_id=lambda: next(fresh_ids))
     clusterer.load(_stored_members(store))
     analyses = store.get_analyses(todo)
-    ordered = sorted(todo, key=lambda i: _stream_key(analyses[i], todo.index(i)))
+    todo = [i for i in todo if i in analyses]
     pairs: list[tuple[str, int]] = []
-    for article_id in ordered:
+    for index in stream_order([analyses[i].published for i in todo]):
+        article_id = todo[index]
         pairs.append((article_id, clusterer.add(analyses[article_id])))
         if progress:
             progress(1)
@@ -99,8 +102,3 @@ def _stored_members(store: Store) -> Iterable[tuple[int, object]]:
             if article_id in analyses:
                 yield story.id, analyses[article_id]
 
-
-def _stream_key(analysis, position: int) -> tuple:
-    """Dated articles in date order; undated ones keep their arrival order among themselves."""
-    published = analysis.published
-    return (published is None, published.timestamp() if published else 0.0, position)
