@@ -1,0 +1,171 @@
+"""Online story clustering: each article joins its best-matching story or opens a new one.
+
+Per article: (1) retrieve the `top_k` stories whose centroid is closest to its embedding, skipping
+dated stories more than `window_days` away from a dated article; (2) score the article against
+the `scan_members` closest members of each candidate with the fitted pair model; (3) a story's
+score is the mean P(same event) over its `best_members` best members — one lucky match is not
+enough to pull an article into a big story, yet a story need not be uniformly similar (a wire
+report and a long feature about one event differ); (4) join the best story if its score reaches
+`join_threshold`. Cost per article is bounded by top_k × scan_members pair scorings plus one
+centroid search, whatever the size of the store.
+
+Everything is deterministic for the same input order: ties go to the older story.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from parallax.link.features import Profile, pair_features, profile
+from parallax.link.index import CentroidIndex
+from parallax.link.params import LinkParams
+from parallax.link.similarity import named
+from parallax.model import Analysis
+
+
+@dataclass
+class _Story:
+    members: list[Profile] = field(default_factory=list)
+    embedded: list[int] = field(default_factory=list)  # indices of members with an embedding
+    total: np.ndarray | None = None  # sum of member embeddings
+    first: datetime | None = None
+    last: datetime | None = None
+    _matrix: np.ndarray | None = None  # embeddings of `embedded`, stacked on demand
+
+    def add(self, p: Profile) -> None:
+        self.members.append(p)
+        if p.embedding is not None:
+            self.embedded.append(len(self.members) - 1)
+            self._matrix = None
+            vector = np.asarray(p.embedding, dtype=np.float64)
+            self.total = vector if self.total is None else self.total + vector
+        if p.published is not None:
+            self.first = min(self.first or p.published, p.published)
+            self.last = max(self.last or p.published, p.published)
+
+    def centroid(self) -> np.ndarray | None:
+        if self.total is None:
+            return None
+        norm = float(np.linalg.norm(self.total))
+        return (self.total / norm if norm else self.total).astype(np.float32)
+
+    def closest(self, vector: np.ndarray, n: int) -> list[Profile]:
+        """The n members most similar to `vector`, in arrival order (members without an
+        embedding are never among them unless the story is that small)."""
+        if len(self.members) <= n:
+            return self.members
+        if self._matrix is None:
+            self._matrix = np.stack([self.members[i].embedding for i in self.embedded])
+        top = np.argsort(-(self._matrix @ vector), kind="stable")[:n]
+        return [self.members[self.embedded[i]] for i in sorted(top)]
+
+    def nearest_date(self, when: datetime | None) -> datetime | None:
+        """The story's date closest to `when` (its first date when `when` is unknown)."""
+        if self.first is None or when is None:
+            return self.first
+        return min(max(when, self.first), self.last)
+
+    def days_from(self, when: datetime | None) -> float:
+        if when is None or self.first is None:
+            return 0.0
+        seconds = max((self.first - when).total_seconds(), (when - self.last).total_seconds(), 0)
+        return seconds / 86400
+
+
+def stream_order(dates: Sequence[datetime | None]) -> list[int]:
+    """Input indices in feeding order: dated items sorted by date, undated ones left in place.
+
+    The dated items are sorted among the positions dated items occupied, and every undated
+    item keeps its input position. This is the order a live feed would produce if undated items
+    arrived when they were read, and it is stable: equal dates keep their input order.
+    """
+    dated = [i for i, d in enumerate(dates) if d is not None]
+    by_date = iter(sorted(dated, key=lambda i: dates[i]))
+    return [next(by_date) if d is not None else i for i, d in enumerate(dates)]
+
+
+class OnlineClusterer:
+    """Assigns a stream of analyses to stories; state can be rebuilt from stored memberships."""
+
+    def __init__(
+        self,
+        params: LinkParams | None = None,
+        *,
+        new_story_id: Callable[[], int] | None = None,
+    ) -> None:
+        self.params = params or LinkParams.load()
+        self.stats = self.params.stats()
+        self._new_story_id = new_story_id
+        self._next_id = 0
+        self._stories: dict[int, _Story] = {}
+        self._index: CentroidIndex | None = None
+
+    def __len__(self) -> int:
+        return len(self._stories)
+
+    def add(self, analysis: Analysis) -> int:
+        """Assign one article and return the id of the story it joined or opened."""
+        p = profile(analysis)
+        story_id, score = self.best_story(p)
+        if story_id is None or score < self.params.join_threshold:
+            story_id = self._allocate()
+        self._attach(story_id, p)
+        return story_id
+
+    def load(self, members: Iterable[tuple[int, Analysis]]) -> None:
+        """Restore state from stored (story_id, analysis) pairs, in their original order."""
+        for story_id, analysis in members:
+            self._attach(story_id, profile(analysis))
+            self._next_id = max(self._next_id, story_id + 1)
+
+    def best_story(self, p: Profile) -> tuple[int | None, float]:
+        """The best candidate story for a profile and its score, without changing any state."""
+        best: tuple[int | None, float] = (None, 0.0)
+        for story_id in self._candidates(p):
+            score = self._story_score(p, self._stories[story_id])
+            if score > best[1]:
+                best = (story_id, score)
+        return best
+
+    def _candidates(self, p: Profile) -> list[int]:
+        """Nearest stories by centroid; an article without an embedding opens its own story."""
+        if self._index is None or p.embedding is None:
+            return []
+        hits = self._index.search(p.embedding, 3 * self.params.top_k)
+        window = self.params.window_days
+        kept = [s for s, _ in hits if self._stories[s].days_from(p.published) <= window]
+        return kept[: self.params.top_k]
+
+    def _story_score(self, p: Profile, story: _Story) -> float:
+        members = story.closest(p.embedding, self.params.scan_members)
+        probs = sorted((self._pair_probability(p, m, story) for m in members), reverse=True)
+        best = probs[: self.params.best_members]
+        return sum(best) / len(best)
+
+    def _pair_probability(self, p: Profile, member: Profile, story: _Story) -> float:
+        """P(same event) of the article and one member; an undated member is dated by its
+        story, so that undated articles cannot bridge two occurrences months apart."""
+        when = story.nearest_date(p.published) if p.published is not None else None
+        x = pair_features(p, member, self.stats, b_published=when)
+        return self.params.probability(named(x))
+
+    def _allocate(self) -> int:
+        if self._new_story_id is not None:
+            return self._new_story_id()
+        story_id = self._next_id
+        self._next_id += 1
+        return story_id
+
+    def _attach(self, story_id: int, p: Profile) -> None:
+        story = self._stories.setdefault(story_id, _Story())
+        story.add(p)
+        centroid = story.centroid()
+        if centroid is not None:
+            if self._index is None:
+                self._index = CentroidIndex(len(centroid), self.params.hnsw_above)
+            self._index.upsert(story_id, centroid)
+        self.stats.add(p)

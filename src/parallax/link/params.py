@@ -1,0 +1,88 @@
+"""The fitted linking parameters: plain JSON weights, so they can be read, diffed and reviewed.
+
+`scripts/fit_linker.py` writes `params.json` next to this file; nothing here is learned at run
+time except document frequencies (see `features.CorpusStats`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from parallax.link.features import CorpusStats
+
+PARAMS_PATH = Path(__file__).with_name("params.json")
+ASPECTS = ("overall", "geography", "entities", "time", "narrative")
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """w · standardise(x) + b over named inputs; inputs missing from `x` count as their mean."""
+
+    inputs: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+
+    def __call__(self, x: Mapping[str, float]) -> float:
+        total = self.bias
+        for name, mu, sd, w in zip(self.inputs, self.mean, self.scale, self.weights, strict=True):
+            total += w * (x.get(name, mu) - mu) / sd
+        return total
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> LinearModel:
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+
+@dataclass(frozen=True)
+class LinkParams:
+    """Pair model, SemEval-scale regressors, and the online clustering's decision knobs."""
+
+    same: LinearModel  # logit of P(same event) from the pair features
+    aspects: Mapping[str, LinearModel]  # ASPECTS -> 1..4 scale, inputs include "logit"
+    pair_threshold: float = 0.5  # P(same) above which PairScore.same_story is true
+    join_threshold: float = 0.5  # article-to-story score needed to join a story
+    top_k: int = 10  # candidate stories retrieved by centroid similarity
+    scan_members: int = 8  # members of a candidate story scored (closest by cosine)
+    best_members: int = 2  # story score = mean P(same) over this many best-scoring members
+    window_days: float = 90.0  # dated stories further than this from a dated article are skipped
+    hnsw_above: int = 20000  # stories; below this, exact numpy search is both faster and exact
+    embedding_mean: tuple[float, ...] = ()  # mean training embedding: the centre of a new stream
+    meta: Mapping[str, object] = field(default_factory=dict)  # provenance: data, figures, date
+
+    def probability(self, x: Mapping[str, float]) -> float:
+        return 1.0 / (1.0 + math.exp(-self.same(x)))
+
+    def stats(self) -> CorpusStats:
+        """Empty corpus statistics centred on the training articles."""
+        return CorpusStats(self.embedding_mean)
+
+    def to_json(self) -> str:
+        d = asdict(self)
+        d["embedding_mean"] = [round(v, 6) for v in self.embedding_mean]
+        return json.dumps(d, indent=1, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> LinkParams:
+        d = json.loads(text)
+        d["same"] = LinearModel.from_dict(d["same"])
+        d["aspects"] = {k: LinearModel.from_dict(v) for k, v in d["aspects"].items()}
+        d["embedding_mean"] = tuple(d.get("embedding_mean", ()))
+        return cls(**d)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> LinkParams:
+        return _load(path or PARAMS_PATH)
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path) -> LinkParams:
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no fitted linking parameters; run scripts/fit_linker.py")
+    return LinkParams.from_json(path.read_text(encoding="utf-8"))

@@ -1,0 +1,81 @@
+import itertools
+from dataclasses import replace
+
+import numpy as np
+
+from parallax.link.cluster import OnlineClusterer
+from parallax.link.index import CentroidIndex
+from parallax.link.params import LinkParams
+from test_link_examples import TEXTS, analysis
+
+ORDER = ["quake_en", "rates", "twin", "quake_de", "final", "quake_es"]
+
+
+def _assign(clusterer: OnlineClusterer, names) -> dict[str, int]:
+    return {name: clusterer.add(analysis(name)) for name in names}
+
+
+def test_one_event_in_three_languages_is_one_story_and_the_rest_stay_apart():
+    story = _assign(OnlineClusterer(), ORDER)
+    assert story["quake_en"] == story["quake_de"] == story["quake_es"]
+    others = {story["rates"], story["twin"], story["final"], story["quake_en"]}
+    assert len(others) == 4
+    assert sorted(set(story.values())) == [0, 1, 2, 3]  # ids in creation order
+
+
+def test_same_order_gives_same_stories():
+    assert _assign(OnlineClusterer(), ORDER) == _assign(OnlineClusterer(), ORDER)
+
+
+def test_load_restores_state():
+    original = OnlineClusterer()
+    first = _assign(original, ORDER[:-1])
+    restored = OnlineClusterer()
+    restored.load((story, analysis(name)) for name, story in first.items())
+    assert len(restored) == len(original)
+    assert restored.add(analysis("quake_es")) == original.add(analysis("quake_es"))
+    # a story opened after load gets a fresh id, not one already in use
+    lone = replace(analysis("rates"), embedding=None)
+    assert restored.add(lone) == max(first.values()) + 1
+
+
+def test_new_story_ids_can_come_from_the_store():
+    ids = itertools.count(100, 10)
+    story = _assign(OnlineClusterer(new_story_id=lambda: next(ids)), ORDER)
+    assert story["quake_en"] == story["quake_de"] == 100
+    assert story["rates"] == 110
+
+
+def test_article_without_embedding_opens_its_own_story():
+    clusterer = OnlineClusterer()
+    clusterer.add(analysis("quake_en"))
+    bare = replace(analysis("quake_de"), embedding=None)
+    assert clusterer.add(bare) == 1
+
+
+def test_nothing_joins_a_story_below_the_threshold():
+    strict = replace(LinkParams.load(), join_threshold=1.01)
+    story = _assign(OnlineClusterer(strict), ORDER)
+    assert len(set(story.values())) == len(TEXTS)
+
+
+def test_hnsw_index_finds_the_same_neighbours_as_exact_search():
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(300, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    exact, approximate = CentroidIndex(32, hnsw_above=10**9), CentroidIndex(32, hnsw_above=50)
+    for i, v in enumerate(vectors):
+        exact.upsert(i, v)
+        approximate.upsert(i, v)
+    exact.upsert(7, vectors[8])  # an update moves a story's centroid in both
+    approximate.upsert(7, vectors[8])
+    for q in vectors[:20]:
+        assert [s for s, _ in approximate.search(q, 5)] == [s for s, _ in exact.search(q, 5)]
+
+
+def test_latency_probe_restores_a_store_and_times_assignments():
+    from parallax.link.latency import assignment_latency
+
+    result = assignment_latency(300, probes=20)
+    assert result["stored"] >= 300 and result["stories"] < result["stored"]
+    assert 0 < result["p50_ms"] <= result["p99_ms"]

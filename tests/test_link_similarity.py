@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+
+from parallax.link.features import FEATURES, CorpusStats, pair_features, profile, tokens
+from parallax.link.similarity import score_pair
+from test_link_examples import analysis
+
+
+def test_translations_are_the_same_story():
+    for other in ("quake_de", "quake_es"):
+        score = score_pair(analysis("quake_en"), analysis(other))
+        assert score.same_story, other
+        assert score.overall < 2.5
+
+
+def test_unrelated_articles_are_not():
+    for a, b in [("quake_en", "rates"), ("quake_es", "final"), ("rates", "final")]:
+        score = score_pair(analysis(a), analysis(b))
+        assert not score.same_story, (a, b)
+        assert score.overall > score_pair(analysis("quake_en"), analysis("quake_de")).overall
+
+
+def test_twin_with_other_date_magnitude_and_toll_scores_below_the_true_pair():
+    true_pair = score_pair(analysis("quake_en"), analysis("quake_de"))
+    twin = score_pair(analysis("quake_en"), analysis("twin"))
+    assert twin.probability < true_pair.probability
+    assert twin.overall > true_pair.overall
+    assert twin.time > true_pair.time
+
+
+def test_scores_are_symmetric_and_on_the_semeval_scale():
+    a, b = analysis("quake_de"), analysis("twin")
+    ab, ba = score_pair(a, b), score_pair(b, a)
+    assert ab.probability == pytest.approx(ba.probability)
+    for value in (ab.overall, ab.geography, ab.entities, ab.time, ab.narrative):
+        assert 1.0 <= value <= 4.0
+
+
+def test_features_ignore_what_a_lone_pair_cannot_know():
+    x = pair_features(profile(analysis("quake_en")), profile(analysis("quake_en")), CorpusStats())
+    named = dict(zip(FEATURES, x, strict=True))
+    assert named["cos"] == pytest.approx(1.0, abs=1e-5)
+    assert named["lex"] == pytest.approx(1.0)
+    assert named["log_gap"] == 0.0 and named["dated"] == 1.0
+
+
+def test_rare_shared_names_weigh_more_once_the_stream_has_seen_common_ones():
+    quake_en, quake_de = profile(analysis("quake_en")), profile(analysis("quake_de"))
+    stats = CorpusStats()
+    before = pair_features(quake_en, quake_de, stats)[FEATURES.index("actor")]
+    for name in ("rates", "final", "twin"):
+        stats.add(profile(analysis(name)))
+    after = pair_features(quake_en, quake_de, stats)[FEATURES.index("actor")]
+    assert after >= before > 0
+
+
+def test_centring_removes_the_shared_language_component():
+    stats = CorpusStats()
+    for name in ("quake_en", "twin", "rates", "quake_de", "final"):
+        stats.add(profile(analysis(name)))
+    same_language = profile(analysis("quake_en")), profile(analysis("rates"))
+    raw = float(np.dot(same_language[0].embedding, same_language[1].embedding))
+    centred = float(np.dot(stats.centred(same_language[0]), stats.centred(same_language[1])))
+    assert centred < raw
+
+
+def test_tokens_meet_across_scripts_and_inflections():
+    assert tokens("Лавров") == tokens("Lavrov")
+    assert tokens("Erdoğan'ın")[0] == tokens("Erdogan")[0]
+    assert tokens("中国人") == ["中国", "国人"]
