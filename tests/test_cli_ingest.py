@@ -93,3 +93,22 @@ def test_help_explains_every_command():
         result = run(command, "--help")
         assert result.exit_code == 0
         assert "--db" in result.stdout or command == "similarity"
+
+
+DEMO = Path(__file__).resolve().parents[1] / "examples" / "corpus" / "articles"
+
+
+def test_every_reader_reaches_the_store(db_url, tmp_path):
+    """One article of each format, through the CLI, into SQLite and PostgreSQL alike."""
+    from test_ingest_readers import write_warc
+
+    for name in ("a01.txt", "a04.html", "a03.json", "a06.xml"):  # the demo corpus's formats
+        shutil.copy(DEMO / name, tmp_path / name)
+    record = json.loads((DEMO / "a05.json").read_text(encoding="utf-8"))
+    (tmp_path / "feed.jsonl").write_text(json.dumps(record, ensure_ascii=False) + "\n")
+    page = (DEMO / "a11.html").read_text(encoding="utf-8")
+    write_warc(tmp_path / "crawl.warc.gz", [("https://archive.example/a11", page)])
+    result = run("ingest", str(tmp_path), "--db", db_url)
+    assert result.exit_code == 0, result.output
+    formats = sorted(a["source"].rsplit(".", 1)[-1] for a in articles_json(db_url))
+    assert formats == ["gz", "html", "json", "jsonl", "txt", "xml", "xml", "xml"]
