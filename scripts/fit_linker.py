@@ -16,7 +16,8 @@ What it fits: (1) a logistic regression P(same event) on pair features, trained 
 same-event pair plus each article's nearest neighbours by embedding (the pairs the online
 clusterer actually has to decide), each data set weighing the same and both classes balanced
 within a set; (2) ridge regressions of the SemEval aspects on the same features plus that logit;
-(3) the clustering knobs (join threshold, members per story score) by grid search on the mean
+(3) the clustering knobs (join threshold, members per story score, weight of the story
+centroid cosine) by grid search on the mean
 BCubed F1 of streaming each clustering set. Only plain numbers are written.
 """
 
@@ -29,6 +30,7 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
+from itertools import product
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NEIGHBOURS = 15  # nearest articles per article taken as candidate pairs
 THRESHOLDS = np.round(np.arange(0.20, 0.86, 0.05), 2)
 BEST_MEMBERS = (1, 2, 3)
+CENTROID_WEIGHTS = (0.0, 0.1, 0.2)
 
 
 @dataclass
@@ -256,17 +259,18 @@ def cluster_scores(sets: Sequence[ClusterSet], params: LinkParams) -> dict[str, 
 
 
 def tune(sets: Sequence[ClusterSet], params: LinkParams, *, verbose: bool = False) -> LinkParams:
-    """Grid-search the join threshold and story-score members on mean BCubed F1 of the sets."""
+    """Grid-search the story-score knobs and the join threshold on mean BCubed F1 of the sets."""
     best = (-1.0, params)
-    for members in BEST_MEMBERS:
-        for threshold in THRESHOLDS:
-            trial = replace(params, join_threshold=float(threshold), best_members=members)
-            scores = cluster_scores(sets, trial)
-            mean = float(np.mean(list(scores.values())))
-            if verbose:
-                print(f"  members={members} threshold={threshold:.2f} {scores} mean={mean:.4f}")
-            if mean > best[0] + 1e-9:
-                best = (mean, trial)
+    for members, weight, threshold in product(BEST_MEMBERS, CENTROID_WEIGHTS, THRESHOLDS):
+        trial = replace(params, join_threshold=float(threshold), best_members=members,
+                        centroid_weight=weight)
+        scores = cluster_scores(sets, trial)
+        mean = float(np.mean(list(scores.values())))
+        if verbose:
+            print(f"  members={members} centroid={weight} threshold={threshold:.2f} {scores}"
+                  f" mean={mean:.4f}")
+        if mean > best[0] + 1e-9:
+            best = (mean, trial)
     return best[1]
 
 
@@ -325,7 +329,8 @@ def cross_validate(sets: Sequence[ClusterSet], table: PairTable, sem: SemEval,
         trial = tune(rest, replace(params, same=model))
         report[f"{s.name} left out"] = {
             "bcubed_f1": round(cluster_scores([s], trial)[s.name], 4),
-            "join_threshold": trial.join_threshold, "best_members": trial.best_members}
+            "join_threshold": trial.join_threshold, "best_members": trial.best_members,
+            "centroid_weight": trial.centroid_weight}
     # 3. SemEval: grouped 5-fold of the aspect regressions
     oof = np.zeros(len(sem.pairs))
     for train_idx, test_idx in GroupKFold(n_splits=5).split(sem.x, groups=sem.groups):
@@ -389,6 +394,7 @@ def fit(sets: Sequence[ClusterSet], sem: SemEval, *, verbose: bool = False
         },
         "join_threshold": params.join_threshold,
         "best_members": params.best_members,
+        "centroid_weight": params.centroid_weight,
     }
     return params, report
 

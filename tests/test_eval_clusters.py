@@ -60,7 +60,7 @@ def _data(name: str) -> Path:
 # The acceptance bars, and the floors below which the current model must never fall
 # (measured figures minus a small margin; see scripts/fit_linker.py for how they are measured).
 TARGETS = {"events-dev/articles.jsonl": 0.90, "ecbplus-dev/documents.jsonl": 0.95}
-FLOORS = {"events-dev/articles.jsonl": 0.77, "ecbplus-dev/documents.jsonl": 0.83}
+FLOORS = {"events-dev/articles.jsonl": 0.78, "ecbplus-dev/documents.jsonl": 0.83}
 
 
 @cache

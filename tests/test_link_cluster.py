@@ -2,8 +2,10 @@ import itertools
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from parallax.link.cluster import OnlineClusterer
+from parallax.link.features import profile
 from parallax.link.index import CentroidIndex
 from parallax.link.params import LinkParams
 from test_link_examples import TEXTS, analysis
@@ -57,6 +59,21 @@ def test_nothing_joins_a_story_below_the_threshold():
     strict = replace(LinkParams.load(), join_threshold=1.01)
     story = _assign(OnlineClusterer(strict), ORDER)
     assert len(set(story.values())) == len(TEXTS)
+
+
+def test_story_score_blends_member_probabilities_with_the_centroid_cosine():
+    members = [(0, analysis("quake_en")), (0, analysis("quake_de"))]
+    incoming = analysis("quake_es")
+    scores = {}
+    for weight in (0.0, 0.25, 1.0):
+        clusterer = OnlineClusterer(replace(LinkParams.load(), centroid_weight=weight))
+        clusterer.load(members)
+        story, scores[weight] = clusterer.best_story(profile(incoming))
+        assert story == 0
+    total = sum(np.asarray(a.embedding, dtype=np.float64) for _, a in members)
+    assert scores[1.0] == pytest.approx(float(total @ incoming.embedding) / np.linalg.norm(total),
+                                        abs=1e-6)
+    assert scores[0.25] == pytest.approx(0.75 * scores[0.0] + 0.25 * scores[1.0])
 
 
 def test_hnsw_index_finds_the_same_neighbours_as_exact_search():

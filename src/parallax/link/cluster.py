@@ -5,9 +5,11 @@ dated stories more than `window_days` away from a dated article; (2) score the a
 the `scan_members` closest members of each candidate with the fitted pair model; (3) a story's
 score is the mean P(same event) over its `best_members` best members — one lucky match is not
 enough to pull an article into a big story, yet a story need not be uniformly similar (a wire
-report and a long feature about one event differ); (4) join the best story if its score reaches
-`join_threshold`. Cost per article is bounded by top_k × scan_members pair scorings plus one
-centroid search, whatever the size of the store.
+report and a long feature about one event differ), blended with the cosine of the article and
+the story centroid (weight `centroid_weight`): the centroid averages out what is particular to
+each member, so a story whose members each match only part of a new report still draws it in;
+(4) join the best story if its score reaches `join_threshold`. Cost per article is bounded by
+top_k × scan_members pair scorings plus one centroid search, whatever the size of the store.
 
 Everything is deterministic for the same input order: ties go to the older story.
 """
@@ -144,7 +146,12 @@ class OnlineClusterer:
         members = story.closest(p.embedding, self.params.scan_members)
         probs = sorted((self._pair_probability(p, m, story) for m in members), reverse=True)
         best = probs[: self.params.best_members]
-        return sum(best) / len(best)
+        members_score = sum(best) / len(best)
+        weight = self.params.centroid_weight
+        if not weight:
+            return members_score
+        centroid_cos = float(np.dot(story.centroid(), p.embedding))
+        return (1 - weight) * members_score + weight * centroid_cos
 
     def _pair_probability(self, p: Profile, member: Profile, story: _Story) -> float:
         """P(same event) of the article and one member; an undated member is dated by its

@@ -51,6 +51,7 @@ class LinkParams:
     top_k: int = 10  # candidate stories retrieved by centroid similarity
     scan_members: int = 8  # members of a candidate story scored (closest by cosine)
     best_members: int = 2  # story score = mean P(same) over this many best-scoring members
+    centroid_weight: float = 0.0  # share of the story score given to the centroid cosine
     window_days: float = 90.0  # dated stories further than this from a dated article are skipped
     hnsw_above: int = 20000  # stories; below this, exact numpy search is both faster and exact
     embedding_mean: tuple[float, ...] = ()  # mean training embedding: the centre of a new stream
