@@ -489,7 +489,8 @@ def demo(
 def eval_clusters(
     path: Annotated[Path, typer.Argument(help="JSONL: id, text, optional title/date/lang/url/"
                                          "outlet, and the gold `event` (never read by the "
-                                         "clustering).")],
+                                         "clustering); or a corpus folder with labels.jsonl, "
+                                         "like examples/corpus.")],
 ) -> None:
     """BCubed and pairwise precision/recall/F1 of online story clustering."""
     from parallax.eval.clusters import run_clusters

@@ -91,7 +91,8 @@ def run_clusters(path: Path, *, progress: Progress = None) -> dict:
     from parallax.analyze.pipeline import analyze_many
 
     start = time.perf_counter()
-    articles, gold = read_labelled(Path(path))
+    path = Path(path)
+    articles, gold = read_labelled_corpus(path) if path.is_dir() else read_labelled(path)
     analyses = analyze_many(articles, progress=progress)
     result = score_partition(cluster_stream(analyses), gold)
     result["seconds"] = round(time.perf_counter() - start, 3)
