@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--json", type=Path, help="also write all results to this file")
     args = parser.parse_args(argv)
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 120)  # logs keep whole rows
     if not args.data.is_dir():
         console.print(f"[red]evaluation data not found at {args.data}[/] (see ../shared/data)")
         return 2
