@@ -36,7 +36,7 @@ eval_app = typer.Typer(
 )
 app.add_typer(eval_app, name="eval")
 
-out = Console()
+out = Console(width=None if sys.stdout.isatty() else 160)  # logs and pipes keep whole rows
 err = Console(stderr=True)
 
 DbOption = Annotated[
@@ -482,7 +482,14 @@ def demo(
             f"Read {report.read} articles from {articles_dir} "
             f"({len(report.added)} new, {len(report.errors)} error(s))."
         )
-        _print_stories(store.stories())
+        found = store.stories()
+        _print_stories(found)
+    if found:
+        db_option = f" --db {db}" if db else ""
+        err.print(
+            f"\nNext: [bold]parallax story {found[0].id}{db_option}[/] shows the biggest story "
+            f"from every side; [bold]parallax serve{db_option}[/] opens the web UI."
+        )
 
 
 @eval_app.command("clusters")
