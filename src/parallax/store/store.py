@@ -7,6 +7,7 @@ as it was before the call.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -43,8 +44,9 @@ from parallax.store.schema import (
     story_comparisons,
 )
 from parallax.store.search import fts5_query, query_words, search_statement
-from parallax.store.urls import parse_url, public_url, resolve_db_url
+from parallax.store.urls import StoreError, parse_url, public_url, resolve_db_url
 
+_LOCKED_RETRIES = (0.2, 0.5, 1.0)  # seconds between opens refused by a concurrent first open
 _CHUNK = 500  # ids per IN (...) list: far below every backend's bound-parameter limit
 _TITLE_WORDS = 12
 _INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
@@ -93,13 +95,21 @@ class Store:
     def open(cls, url: str | None = None) -> Store:
         """Connect (resolving `url` like the CLI does) and create or migrate the schema."""
         parsed = parse_url(resolve_db_url(url))
-        engine = create_store_engine(parsed)
-        try:
-            migrate(engine)
-        except BaseException:
-            engine.dispose()
-            raise
-        return cls(engine)
+        for retry_after in (*_LOCKED_RETRIES, None):
+            engine = create_store_engine(parsed)
+            try:
+                migrate(engine)
+                return cls(engine)
+            except StoreError as exc:
+                engine.dispose()
+                # A brand-new SQLite file being switched to WAL by another process can refuse a
+                # connection at once, without waiting on the busy timeout: try again shortly.
+                if retry_after is None or "database is locked" not in str(exc):
+                    raise
+                time.sleep(retry_after)
+            except BaseException:
+                engine.dispose()
+                raise
 
     def close(self) -> None:
         self._engine.dispose()
