@@ -25,6 +25,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from parallax.eval import shared_data
 from parallax.model import ReadError
 
 SECTIONS: dict[str, Callable[[argparse.Namespace], dict]] = {}
@@ -230,7 +231,7 @@ def run_section(name: str, args: argparse.Namespace) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--data", type=Path, default=shared_data())
     parser.add_argument("--section", choices=sorted(SECTIONS), action="append")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median taken)")
     parser.add_argument("--ingest-n", type=int, default=2000, help="articles per ingest run")

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from parallax.analyze import ANALYSIS_VERSION, analyze, analyze_many, document_text
 from parallax.analyze.pipeline import published_from_text
+from parallax.eval import shared_data
 from parallax.model import Article, Slot
 
-DATA = Path(
-    os.environ.get("PARALLAX_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data")
-)
+DATA = shared_data()
 
 ARTICLES = [
     Article(id="en", lang="en", title="Lavrov and Cavusoglu meet in Sochi",

@@ -11,10 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from parallax.cli import app
+from parallax.eval import shared_data
 
-DATA = Path(
-    os.environ.get("PARALLAX_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data")
-)
+DATA = shared_data()
 SEEDS = DATA / "seeds"
 
 

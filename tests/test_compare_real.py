@@ -6,18 +6,18 @@ is absent. They run the real analyzer and embedder (cached on disk after the fir
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from parallax.compare import compare_articles
 from parallax.compare.evaluate import run_comparison_eval
+from parallax.eval import shared_data
 from parallax.ingest import read_inputs
 from parallax.model import Article
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("PARALLAX_DATA") or ROOT.parent / "shared" / "data")
+DATA = shared_data()
 DEMO = ROOT / "examples" / "corpus"
 
 pytestmark = pytest.mark.slow

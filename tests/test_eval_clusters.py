@@ -1,16 +1,15 @@
 import json
-import os
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
 import pytest
 
+from parallax.eval import shared_data
 from parallax.eval.clusters import read_labelled, run_clusters, score_partition
 from parallax.link.cluster import stream_order
 
-DATA = Path(os.environ.get("PARALLAX_DATA") or Path(__file__).resolve().parents[1].parent
-            / "shared" / "data")
+DATA = shared_data()
 
 
 def _day(d: int) -> datetime:

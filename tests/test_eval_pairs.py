@@ -1,13 +1,11 @@
 import csv
-import os
-from pathlib import Path
 
 import pytest
 
+from parallax.eval import shared_data
 from parallax.eval.pairs import pearson, read_pairs, run_pairs
 
-DATA = Path(os.environ.get("PARALLAX_DATA") or Path(__file__).resolve().parents[1].parent
-            / "shared" / "data")
+DATA = shared_data()
 COLUMNS = ["pair_id", "lang1", "lang2", "text1", "text2", "Geography", "Entities", "Time",
            "Narrative", "Overall", "Style", "Tone"]
 TALKS = "The foreign ministers met in Sochi and agreed to keep working together. " * 3

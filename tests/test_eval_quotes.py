@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from parallax.eval import shared_data
 from parallax.eval.polnear import Attribution, parse_ann, read_split
 from parallax.eval.quotes import evaluate, run_quotes, score_article
 from parallax.model import Quote
 
-DATA = Path(
-    os.environ.get("PARALLAX_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data")
-)
+DATA = shared_data()
 
 TEXT = (
     "Lavrov said that military cooperation would continue.\n\n"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import random
 import re
 import shutil
@@ -14,16 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from parallax.eval import shared_data
 from parallax.ingest import read_inputs
 from parallax.ingest.normalize import repair_text
 from parallax.model import Article, ReadError
 
 
 def data_dir(*parts: str) -> Path:
-    root = Path(
-        os.environ.get("PARALLAX_DATA")
-        or Path(__file__).resolve().parents[1].parent / "shared" / "data"
-    )
+    root = shared_data()
     path = root.joinpath(*parts)
     if not path.exists():
         pytest.skip(f"evaluation data not found: {path}")

@@ -206,7 +206,7 @@ def articles(
     with _open_store(db) as store:
         rows = store.iter_articles(limit=limit, lang=lang, outlet=outlet)
     if fmt is ListFormat.json:
-        _print_json([_article_json(a) for a in rows])
+        _print_json([a.summary() for a in rows])
         return
     cells = [[a.id, _date(a.published), a.lang or "—", a.outlet or "—", _title(a)] for a in rows]
     out.print(_listing(["id", "published", "lang", "outlet"], cells))
@@ -224,18 +224,6 @@ def _listing(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
     for row in rows:
         table.add_row(*row)
     return table
-
-
-def _article_json(a) -> dict:
-    return {
-        "id": a.id,
-        "title": a.title,
-        "outlet": a.outlet,
-        "lang": a.lang,
-        "published": a.published,
-        "url": a.url,
-        "source": a.source,
-    }
 
 
 def _title(a) -> str:
@@ -258,7 +246,7 @@ def search(
     with _open_store(db) as store:
         hits = store.search(query, limit=limit)
     if fmt is ListFormat.json:
-        _print_json([{**_article_json(h.article), "snippet": h.snippet} for h in hits])
+        _print_json([{**h.article.summary(), "snippet": h.snippet} for h in hits])
         return
     if not hits:
         err.print("No matches.")

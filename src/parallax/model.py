@@ -34,6 +34,18 @@ class Article:
     source_format: SourceFormat = "txt"
     content_hash: str = ""  # sha256 of the normalised text: the key for idempotent ingest
 
+    def summary(self) -> dict:
+        """The article as every JSON listing shows it (DESIGN.md `articles`): metadata, no text."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "outlet": self.outlet,
+            "lang": self.lang,
+            "published": self.published.isoformat() if self.published else None,
+            "url": self.url,
+            "source": self.source,
+        }
+
 
 @dataclass
 class ReadError:

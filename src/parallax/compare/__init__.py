@@ -87,16 +87,12 @@ def _in_order(articles: Sequence[Article], analyses: Sequence[Analysis]) -> list
 
 
 def _article_json(material: Material, i: int) -> dict:
-    a = material.articles[i]
+    """The article's summary, with the language and date the analysis settled on."""
     published = material.published(i)
     return {
-        "id": a.id,
-        "title": a.title,
-        "outlet": a.outlet,
+        **material.articles[i].summary(),
         "lang": material.lang(i),
         "published": published.isoformat() if published else None,
-        "url": a.url,
-        "source": a.source,
     }
 
 

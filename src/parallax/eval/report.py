@@ -16,6 +16,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from parallax.eval import shared_data
+
 
 def _suite(data: Path) -> list[tuple[str, Path, Callable[[], dict]]]:
     from parallax.compare.evaluate import run_comparison_eval
@@ -53,7 +55,7 @@ def rows(result: dict) -> list[tuple[str, float | None, int | None]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--data", type=Path, default=shared_data())
     parser.add_argument("--json", type=Path, help="also write all results to this file")
     args = parser.parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 120)  # logs keep whole rows
