@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
@@ -92,18 +93,21 @@ def analyze_many(
     finished. A failure on one article never stops the batch: that article keeps what could
     be computed (at least its language, fingerprint and embedding) and a warning is logged."""
     analyses: list[Analysis] = []
-    for first in range(0, len(articles), CHUNK):
-        chunk = articles[first : first + CHUNK]
-        langs = [article_language(a) for a in chunk]
-        docs = _parse(chunk, langs)
-        done = [_analyze_text(a, lang, docs.get(i))
-                for i, (a, lang) in enumerate(zip(chunk, langs, strict=True))]
-        vectors = embed([document_text(a) for a in chunk])
-        for analysis, vector in zip(done, vectors, strict=True):
-            analysis.embedding = np.asarray(vector, dtype=np.float32)
-        analyses.extend(done)
-        if progress:
-            progress(len(chunk))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as embedder:
+        for first in range(0, len(articles), CHUNK):
+            chunk = articles[first : first + CHUNK]
+            # The embedder is C code that releases the GIL: it runs beside spaCy and the rules
+            # (single-threaded Python) instead of after them, so both cores stay busy.
+            vectors = embedder.submit(embed, [document_text(a) for a in chunk])
+            langs = [article_language(a) for a in chunk]
+            docs = _parse(chunk, langs)
+            done = [_analyze_text(a, lang, docs.get(i))
+                    for i, (a, lang) in enumerate(zip(chunk, langs, strict=True))]
+            for analysis, vector in zip(done, vectors.result(), strict=True):
+                analysis.embedding = np.asarray(vector, dtype=np.float32)
+            analyses.extend(done)
+            if progress:
+                progress(len(chunk))
     return analyses
 
 
