@@ -99,15 +99,21 @@ def _article_json(material: Material, i: int) -> dict:
 def _similarity(material: Material) -> list[dict]:
     """Every pair scored by the linker; a linker that cannot score (no fitted parameters) leaves
     the list empty with a warning rather than losing the whole comparison."""
-    from parallax.link.similarity import score_pair
+    from parallax.link.features import pair_features, profile
+    from parallax.link.params import LinkParams
+    from parallax.link.similarity import score_features
 
+    try:
+        params = LinkParams.load()
+    except (OSError, ValueError) as exc:
+        log.warning("pair similarity unavailable: %s", exc)
+        return []
+    # What `score_pair` does for one pair, with each article profiled once for all its pairs.
+    stats = params.stats()
+    profiles = [profile(a) for a in material.analyses]
     rows = []
     for i, j in combinations(range(len(material.articles)), 2):
-        try:
-            s = score_pair(material.analyses[i], material.analyses[j])
-        except (OSError, ValueError) as exc:
-            log.warning("pair similarity unavailable: %s", exc)
-            return []
+        s = score_features(pair_features(profiles[i], profiles[j], stats), params)
         rows.append(
             {
                 "a": material.articles[i].id,
