@@ -16,8 +16,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
-from spacy.tokens import Doc
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 from parallax.analyze.datewords import calendar_names
 from parallax.analyze.gazetteer import MAX_TOKENS, TOKEN, fold, gazetteer, lexicon, stems

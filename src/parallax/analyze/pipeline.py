@@ -12,11 +12,9 @@ import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
-from spacy.pipeline import Lemmatizer
-from spacy.tokens import Doc
 
 from parallax.analyze.embed import embed
 from parallax.analyze.entities import extract_entities
@@ -27,6 +25,10 @@ from parallax.analyze.quotes import extract_quotes
 from parallax.analyze.sentences import split_sentences
 from parallax.analyze.slots import extract_slots
 from parallax.model import Analysis, Article, Quote, Slot
+
+if TYPE_CHECKING:  # spaCy is imported when a text first needs it, beside the embedder
+    from spacy.pipeline import Lemmatizer
+    from spacy.tokens import Doc
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -16,8 +16,10 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
-from spacy.tokens import Doc, Token
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
 
 from parallax.analyze.nlp import get_nlp
 from parallax.model import Quote, Sentence
