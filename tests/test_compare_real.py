@@ -102,8 +102,10 @@ def test_lavrovs_words_on_washington_are_one_quote_group(seeds):
 
 def test_both_spellings_of_cavusoglu_are_one_entity(seeds):
     _, comparison = seeds
-    forms = [{e["name"], *e["aliases"]} for e in comparison["entities"]]
-    assert any({"Mevlüt Çavuşolu", "Mevlut Cavusoglu"} <= f for f in forms)
+    rows = [e for e in comparison["entities"]
+            if {"Mevlüt Çavuşolu", "Mevlut Cavusoglu"} <= {e["name"], *e["aliases"]}]
+    assert len(rows) == 1
+    assert rows[0]["type"] == "PERSON"
 
 
 def test_every_seed_summary_sentence_cites_the_articles_of_its_fact(seeds):

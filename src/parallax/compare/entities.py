@@ -40,6 +40,13 @@ def display_name(material: Material, key: str) -> str | None:
     return _display(texts) if texts else None
 
 
+def _type(forms: list[tuple[int, str, str]], name: str) -> str:
+    """The type the displayed (fullest) form was given most: taggers often mistake a bare
+    foreign surname for an organisation, rarely the full name."""
+    named = [ty for _, text, ty in forms if text == name] or [ty for _, _, ty in forms]
+    return Counter(named).most_common(1)[0][0]
+
+
 def entity_rows(material: Material) -> list[dict]:
     rows = []
     for forms in _forms(material).values():
@@ -49,7 +56,7 @@ def entity_rows(material: Material) -> list[dict]:
         for t in sorted(texts, key=lambda t: (-texts.count(t), t)):
             by_form.setdefault(t.casefold(), t)
         aliases = [t for f, t in by_form.items() if f != name.casefold()]
-        type_ = Counter(ty for _, _, ty in forms).most_common(1)[0][0]
+        type_ = _type(forms, name)
         articles = sorted({a for a, _, _ in forms})
         rows.append(
             {
