@@ -72,33 +72,34 @@ def analyze_pending(store: Store, progress: Progress | None = None) -> list[str]
 def assign_stories(
     store: Store, article_ids: Sequence[str], progress: Progress | None = None
 ) -> dict[str, int]:
-    """Place unassigned articles into stories, oldest first, as the online engine would see them."""
+    """Place unassigned articles into stories, oldest first, as the online engine would see them.
+
+    The clusterer reads from the store only the stories an article may join (see
+    `parallax.link.state`), so the cost per article does not grow with the store; the stories
+    come out exactly as if every stored analysis had been loaded first.
+    """
     from parallax.link import OnlineClusterer, stream_order
+    from parallax.link.state import open_state
 
     assigned = store.story_ids_of(article_ids)
     todo = [i for i in article_ids if i not in assigned]
     if not todo:
         return assigned
-    fresh_ids = itertools.count(store.next_story_id())  # past every story row, emptied ones too
-    clusterer = OnlineClusterer(new_story_id=lambda: next(fresh_ids))
-    clusterer.load(_stored_members(store))
-    analyses = store.get_analyses(todo)
-    todo = [i for i in todo if i in analyses]
-    pairs: list[tuple[str, int]] = []
-    for index in stream_order([analyses[i].published for i in todo]):
-        article_id = todo[index]
-        pairs.append((article_id, clusterer.add(analyses[article_id])))
-        if progress:
-            progress(1)
-    store.assign(pairs)
+    state = open_state(store)
+    try:
+        fresh_ids = itertools.count(store.next_story_id())  # past every story row, emptied too
+        clusterer = OnlineClusterer(new_story_id=lambda: next(fresh_ids), state=state)
+        analyses = store.get_analyses(todo)
+        todo = [i for i in todo if i in analyses]
+        pairs: list[tuple[str, int]] = []
+        for index in stream_order([analyses[i].published for i in todo]):
+            article_id = todo[index]
+            pairs.append((article_id, clusterer.add(analyses[article_id])))
+            if progress:
+                progress(1)
+    except BaseException:
+        state.discard()  # the in-process index may hold stories that were never stored
+        raise
+    state.commit(pairs, analyses)
     assigned.update(pairs)
     return assigned
-
-
-def _stored_members(store: Store) -> Iterable[tuple[int, object]]:
-    for story in store.stories():
-        analyses = store.get_analyses(story.article_ids)
-        for article_id in story.article_ids:
-            if article_id in analyses:
-                yield story.id, analyses[article_id]
-

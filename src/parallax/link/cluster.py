@@ -16,13 +16,14 @@ Everything is deterministic for the same input order: ties go to the older story
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Protocol
 
 import numpy as np
 
-from parallax.link.features import Profile, pair_features, profile
+from parallax.link.features import CorpusStats, Profile, pair_features, profile
 from parallax.link.index import CentroidIndex
 from parallax.link.params import LinkParams
 from parallax.link.similarity import named
@@ -90,21 +91,38 @@ def stream_order(dates: Sequence[datetime | None]) -> list[int]:
     return [next(by_date) if d is not None else i for i, d in enumerate(dates)]
 
 
+class StoryState(Protocol):
+    """Stories kept outside the clusterer (in a store, see `parallax.link.state`): a mapping that
+    reads a story when first asked for it, the corpus statistics, the centroid index, and two
+    hints to read in bulk what the next steps will ask for. Scoring is the same either way."""
+
+    stories: MutableMapping[int, Any]  # story id -> an object with `_Story`'s methods
+    stats: CorpusStats
+    index: CentroidIndex | None
+
+    def load(self, story_ids: Sequence[int]) -> None: ...
+
+    def prepare(self, p: Profile, story_ids: Sequence[int]) -> None: ...
+
+
 class OnlineClusterer:
-    """Assigns a stream of analyses to stories; state can be rebuilt from stored memberships."""
+    """Assigns a stream of analyses to stories; state can be rebuilt from stored memberships,
+    or read on demand from a `StoryState`."""
 
     def __init__(
         self,
         params: LinkParams | None = None,
         *,
         new_story_id: Callable[[], int] | None = None,
+        state: StoryState | None = None,
     ) -> None:
         self.params = params or LinkParams.load()
-        self.stats = self.params.stats()
+        self._state = state
+        self.stats = state.stats if state is not None else self.params.stats()
         self._new_story_id = new_story_id
         self._next_id = 0
-        self._stories: dict[int, _Story] = {}
-        self._index: CentroidIndex | None = None
+        self._stories: MutableMapping[int, Any] = state.stories if state is not None else {}
+        self._index: CentroidIndex | None = state.index if state is not None else None
 
     def __len__(self) -> int:
         return len(self._stories)
@@ -127,7 +145,10 @@ class OnlineClusterer:
     def best_story(self, p: Profile) -> tuple[int | None, float]:
         """The best candidate story for a profile and its score, without changing any state."""
         best: tuple[int | None, float] = (None, 0.0)
-        for story_id in self._candidates(p):
+        candidates = self._candidates(p)
+        if self._state is not None:
+            self._state.prepare(p, candidates)
+        for story_id in candidates:
             score = self._story_score(p, self._stories[story_id])
             if score > best[1]:
                 best = (story_id, score)
@@ -138,6 +159,8 @@ class OnlineClusterer:
         if self._index is None or p.embedding is None:
             return []
         hits = self._index.search(p.embedding, 3 * self.params.top_k)
+        if self._state is not None:
+            self._state.load([s for s, _ in hits])
         window = self.params.window_days
         kept = [s for s, _ in hits if self._stories[s].days_from(p.published) <= window]
         return kept[: self.params.top_k]
@@ -174,5 +197,7 @@ class OnlineClusterer:
         if centroid is not None:
             if self._index is None:
                 self._index = CentroidIndex(len(centroid), self.params.hnsw_above)
+                if self._state is not None:
+                    self._state.index = self._index
             self._index.upsert(story_id, centroid)
         self.stats.add(p)

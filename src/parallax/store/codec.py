@@ -31,6 +31,7 @@ def encode_analysis(analysis: Analysis) -> dict[str, Any]:
         "version": analysis.version,
         "data": json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_plain),
         "embedding": _vector_bytes(analysis.embedding),
+        "published": analysis.published,
     }
 
 

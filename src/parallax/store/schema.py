@@ -84,6 +84,7 @@ analyses = Table(
     Column("version", Text, nullable=False, index=True),
     Column("data", Text, nullable=False),
     Column("embedding", LargeBinary),
+    Column("published", UTCDateTime),  # Analysis.published (the article's, or found in the text)
 )
 
 stories = Table(
@@ -134,4 +135,62 @@ story_comparisons = Table(
     Column("independent_sources", Integer, nullable=False),
     Column("computed_at", UTCDateTime, nullable=False),
     Column("data", Text, nullable=False),
+)
+
+# Persistent state of the online story clustering (revision 0003), so that assigning an article
+# touches only the stories it may join instead of reloading every stored analysis.
+
+# Per story: the sum of its members' embeddings (little-endian float64 bytes, exact running
+# sums) and the date range of its members' analyses. `version` is the `link_state.version` of
+# the last change: an in-process centroid index loaded earlier catches up from it.
+story_vectors = Table(
+    "story_vectors",
+    metadata,
+    Column(
+        "story_id",
+        Integer,
+        ForeignKey("stories.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("members", Integer, nullable=False),  # members with an analysis
+    Column("embedded", Integer, nullable=False),  # of which with an embedding
+    Column("total", LargeBinary),
+    Column("first_published", UTCDateTime),
+    Column("last_published", UTCDateTime),
+    Column("version", BigInteger, nullable=False, index=True),
+)
+
+# Document frequency of every term the pair features weigh (`CorpusStats.df`), over every
+# assigned, analysed article.
+link_terms = Table(
+    "link_terms",
+    metadata,
+    Column("term", Text, primary_key=True),
+    Column("df", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# Per language: assigned analysed articles, those with an embedding, and the float64 sum of
+# their embeddings (`CorpusStats`' language means).
+link_languages = Table(
+    "link_languages",
+    metadata,
+    Column("lang", Text, primary_key=True),
+    Column("articles", BigInteger, nullable=False),
+    Column("embedded", BigInteger, nullable=False),
+    Column("total", LargeBinary),
+)
+
+# One row (id 1): `epoch` changes whenever the state is rebuilt or cleared (a persisted index of
+# another epoch is thrown away), `version` on every change of story_vectors, `members` counts the
+# articles in the corpus statistics, `stale` says they must be rebuilt from the memberships.
+link_state = Table(
+    "link_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("epoch", Text, nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("members", BigInteger, nullable=False),
+    Column("stale", Integer, nullable=False),
 )

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
 
+import numpy as np
 from sqlalchemy import (
     Connection,
     Engine,
@@ -34,14 +35,18 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from parallax.model import Analysis, Article, ReadError, Story
+from parallax.store import link_state
 from parallax.store.codec import decode_analysis, encode_analysis
 from parallax.store.engine import create_store_engine, migrate, transaction
+from parallax.store.link_state import CorpusDelta, LinkState, StoryVector
 from parallax.store.schema import (
     analyses,
     articles,
+    link_languages,
     stories,
     story_articles,
     story_comparisons,
+    story_vectors,
 )
 from parallax.store.search import fts5_query, query_words, search_statement
 from parallax.store.urls import StoreError, parse_url, public_url, resolve_db_url
@@ -113,6 +118,19 @@ class Store:
 
     def close(self) -> None:
         self._engine.dispose()
+
+    @property
+    def url(self) -> str:
+        """The database URL, password hidden."""
+        return public_url(self._engine.url)
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite database file, or None (PostgreSQL, in-memory SQLite)."""
+        database = self._engine.url.database
+        if self._dialect != "sqlite" or database in (None, "", ":memory:"):
+            return None
+        return Path(database)
 
     def __enter__(self) -> Self:
         return self
@@ -277,14 +295,28 @@ class Store:
         insert = _INSERT[self._dialect](analyses)
         upsert = insert.on_conflict_do_update(
             index_elements=[analyses.c.article_id],
-            set_={name: insert.excluded[name] for name in ("version", "data", "embedding")},
+            set_={
+                name: insert.excluded[name]
+                for name in ("version", "data", "embedding", "published")
+            },
         )
         with self._write() as conn:
             conn.execute(upsert, rows)
+            # Re-analysing an article already in a story changes what the clusterer knows of
+            # it: its story's vector is recomputed, the corpus statistics must be rebuilt.
+            changed = {row.story_id for row in
+                       _select_in(conn, story_articles, [row["article_id"] for row in rows])}
+            if changed:
+                version = link_state.bump_version(conn)
+                link_state.recompute_vectors(conn, self._dialect, sorted(changed), version)
+                link_state.mark_stale(conn)
 
     def get_analyses(self, ids: Sequence[str]) -> dict[str, Analysis]:
+        columns = (analyses.c.article_id, analyses.c.version, analyses.c.data, analyses.c.embedding)
+        rows: list[Row] = []
         with self._read() as conn:
-            rows = _select_in(conn, analyses, ids, analyses.c.article_id)
+            for chunk in _chunks(list(dict.fromkeys(ids))):
+                rows.extend(conn.execute(select(*columns).where(analyses.c.article_id.in_(chunk))))
         return {row.article_id: decode_analysis(*row) for row in rows}
 
     def ids_needing_analysis(self, version: str) -> list[str]:
@@ -304,16 +336,27 @@ class Store:
         with self._read() as conn:
             return conn.execute(select(func.coalesce(func.max(stories.c.id), 0) + 1)).scalar_one()
 
-    def assign(self, pairs: Iterable[tuple[str, int]]) -> None:
-        """Put each article in its story, moving it out of any previous one (last pair wins)."""
+    def assign(
+        self, pairs: Iterable[tuple[str, int]], corpus: CorpusDelta | None = None
+    ) -> int:
+        """Put each article in its story, moving it out of any previous one (last pair wins).
+
+        The stories' vectors (`story_vectors`) follow in the same transaction. `corpus` is what
+        the newly assigned articles add to the clusterer's corpus statistics; without it (or if
+        it does not match the articles actually newly assigned) the statistics are marked stale
+        and rebuilt before the next clustering. Returns the state version after the call.
+        """
         target = {article_id: int(story_id) for article_id, story_id in pairs}
         if not target:
-            return
+            return self.link_state().version
         now = datetime.now(UTC)
         insert_story = _INSERT[self._dialect](stories)
         insert_member = _INSERT[self._dialect](story_articles)
         with self._write() as conn:
-            previous = {row.story_id for row in _select_in(conn, story_articles, list(target))}
+            link_state.ensure(conn)  # before the memberships change: its stale flag counts them
+            rows = _select_in(conn, story_articles, list(target))
+            previous_of = {row.article_id: row.story_id for row in rows}
+            previous = set(previous_of.values())
             conn.execute(
                 insert_story.on_conflict_do_update(
                     index_elements=[stories.c.id], set_={"updated_at": now}
@@ -331,6 +374,16 @@ class Store:
                 [{"article_id": a, "story_id": s, "assigned_at": now} for a, s in target.items()],
             )
             _refresh_story_stats(conn, previous | set(target.values()))
+            version = link_state.bump_version(conn)
+            analysed = link_state.update_story_vectors(
+                conn, self._dialect, target, previous_of, version
+            )
+            newly = {a for a in analysed if a not in previous_of}
+            if corpus is not None and corpus.article_ids == newly:
+                link_state.apply_corpus(conn, self._dialect, corpus)
+            elif newly:
+                link_state.mark_stale(conn)
+        return version
 
     def story_ids_of(self, article_ids: Sequence[str]) -> dict[str, int]:
         with self._read() as conn:
@@ -363,6 +416,86 @@ class Store:
         with self._write() as conn:
             conn.execute(story_articles.delete())
             conn.execute(stories.delete())
+            link_state.reset(conn)
+
+    # the online clusterer's persistent state (see link_state.py)
+
+    def link_state(self) -> LinkState:
+        with self._read() as conn:
+            state = link_state.read_state(conn)
+        if not state.epoch:  # its row was deleted (tests empty every table): start a new epoch
+            with self._write() as conn:
+                if state.stale:
+                    link_state.mark_stale(conn)
+                else:
+                    link_state.bump_version(conn)
+                state = link_state.read_state(conn)
+        return state
+
+    def story_vectors(self, story_ids: Sequence[int]) -> dict[int, StoryVector]:
+        with self._read() as conn:
+            return link_state.read_vectors(conn, story_ids)
+
+    def story_vectors_since(
+        self, version: int, *, batch: int = 20_000
+    ) -> Iterator[list[tuple[int, int, np.ndarray | None]]]:
+        """(story id, embedded members, float64 embedding sum) of every story changed after
+        `version`, in batches, by story id; one consistent snapshot."""
+        query = (
+            select(story_vectors.c.story_id, story_vectors.c.embedded, story_vectors.c.total)
+            .where(story_vectors.c.version > version)
+            .order_by(story_vectors.c.story_id)
+        )
+        with self._read() as conn:
+            result = conn.execution_options(yield_per=batch).execute(query)
+            for rows in result.partitions():
+                yield [(r.story_id, r.embedded, link_state.vector_from(r.total)) for r in rows]
+
+    def member_vectors(
+        self, story_ids: Sequence[int]
+    ) -> dict[int, list[tuple[str, np.ndarray | None]]]:
+        """Each story's analysed members (article id, embedding), oldest first, undated last."""
+        out: dict[int, list[tuple[str, np.ndarray | None]]] = {s: [] for s in story_ids}
+        with self._read() as conn:
+            for chunk in _chunks(list(story_ids)):
+                query = (
+                    select(story_articles.c.story_id, analyses.c.article_id, analyses.c.embedding)
+                    .join(analyses, analyses.c.article_id == story_articles.c.article_id)
+                    .join(articles, articles.c.id == story_articles.c.article_id)
+                    .where(story_articles.c.story_id.in_(chunk))
+                    .order_by(articles.c.published.asc().nulls_last(), articles.c.seq)
+                )
+                for r in conn.execute(query):
+                    out[r.story_id].append((r.article_id, link_state.embedding_from(r.embedding)))
+        return out
+
+    def term_df(self, terms: Sequence[str]) -> dict[str, int]:
+        """Stored document frequencies of these terms (absent terms are left out)."""
+        with self._read() as conn:
+            return link_state.term_df(conn, self._dialect, terms)
+
+    def language_totals(self) -> dict[str, tuple[int, int, np.ndarray | None]]:
+        """lang -> (articles, embedded, float64 embedding sum) of the corpus statistics."""
+        with self._read() as conn:
+            rows = conn.execute(select(link_languages)).all()
+        return {r.lang: (r.articles, r.embedded, link_state.vector_from(r.total)) for r in rows}
+
+    def assigned_analyses(self, *, batch: int = 500) -> Iterator[tuple[int, Analysis]]:
+        """Every analysed member of a story as (story id, analysis): by story, oldest first."""
+        ids_query = select(story_articles.c.story_id).distinct().order_by(story_articles.c.story_id)
+        with self._read() as conn:
+            story_ids = list(conn.execute(ids_query).scalars())
+        for chunk in _chunks(story_ids, batch):
+            members = self.member_vectors(chunk)
+            found = self.get_analyses([a for s in chunk for a, _ in members[s]])
+            for story_id in chunk:
+                for article_id, _ in members[story_id]:
+                    yield story_id, found[article_id]
+
+    def replace_corpus_stats(self, corpus: CorpusDelta) -> None:
+        """Replace the corpus statistics and recompute every story vector (a rebuild)."""
+        with self._write() as conn:
+            link_state.replace_corpus(conn, self._dialect, corpus)
 
     # story listings and cached comparisons
 
@@ -695,9 +828,9 @@ def _articles_by_id(conn: Connection, ids: Sequence[str]) -> dict[str, Article]:
     return {row.id: _to_article(row) for row in _select_in(conn, articles, ids)}
 
 
-def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
+def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _select_in(conn: Connection, table: Any, ids: Sequence[Any], column: Any = None) -> list[Row]:

@@ -1,0 +1,158 @@
+"""Story assignment from persisted state gives the stories the old full reload gave.
+
+`assign_stories` used to rebuild an `OnlineClusterer` from every stored analysis on every call;
+it now reads only what it needs (`parallax.link.state`). The reference here is that old path,
+kept verbatim in `_full_reload`, run on a second store fed the same batches.
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from parallax.link import OnlineClusterer, stream_order
+from parallax.link import state as link_state
+from parallax.pipeline import assign_stories
+from parallax.store import Store
+
+CORPUS = Path(__file__).resolve().parents[1] / "examples" / "corpus"
+BATCH = 7  # several calls, each starting from what the previous ones stored
+
+
+@cache
+def _demo():
+    if not (CORPUS / "labels.jsonl").exists():
+        pytest.skip(f"demo corpus not found: {CORPUS}")
+    from parallax.analyze import analyze_many
+    from parallax.eval.clusters import read_labelled_corpus
+
+    articles, _ = read_labelled_corpus(CORPUS)
+    return articles, analyze_many(articles)
+
+
+def _full_reload(store: Store, article_ids: list[str]) -> dict[str, int]:
+    """The assignment as it was before persisted state: every stored member loaded first."""
+    assigned = store.story_ids_of(article_ids)
+    todo = [i for i in article_ids if i not in assigned]
+    fresh_ids = itertools.count(store.next_story_id())
+    clusterer = OnlineClusterer(new_story_id=lambda: next(fresh_ids))
+    for story in store.stories():
+        analyses = store.get_analyses(story.article_ids)
+        clusterer.load((story.id, analyses[a]) for a in story.article_ids if a in analyses)
+    analyses = store.get_analyses(todo)
+    todo = [i for i in todo if i in analyses]
+    pairs = [(todo[k], clusterer.add(analyses[todo[k]]))
+             for k in stream_order([analyses[i].published for i in todo])]
+    store.assign(pairs)
+    assigned.update(pairs)
+    return assigned
+
+
+def _fill(store: Store) -> list[str]:
+    articles, analyses = _demo()
+    store.add_articles(articles)
+    store.save_analyses(analyses)
+    return [a.id for a in articles]
+
+
+def _batches(ids: list[str]) -> list[list[str]]:
+    return [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
+
+
+@pytest.fixture
+def reference(tmp_path) -> dict[str, int]:
+    with Store.open(f"sqlite:///{tmp_path / 'reference.db'}") as store:
+        result: dict[str, int] = {}
+        for batch in _batches(_fill(store)):
+            result.update(_full_reload(store, batch))
+    return result
+
+
+@pytest.fixture(autouse=True)
+def _index_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv(link_state.INDEX_ENV, str(tmp_path / "index"))
+    link_state.drop_cached_indexes()
+    yield
+    link_state.drop_cached_indexes()
+
+
+def test_persisted_state_gives_the_stories_of_a_full_reload(store, reference):
+    result: dict[str, int] = {}
+    for batch in _batches(_fill(store)):
+        result.update(assign_stories(store, batch))
+    assert result == reference
+    state = store.link_state()
+    assert state.members == len(result) and not state.stale
+
+
+def test_one_call_gives_the_stories_of_one_stream(store):
+    ids = _fill(store)
+    _, analyses = _demo()
+    clusterer = OnlineClusterer(new_story_id=itertools.count(1).__next__)
+    expected = {ids[k]: clusterer.add(analyses[k])
+                for k in stream_order([a.published for a in analyses])}
+    assert assign_stories(store, ids) == expected
+
+
+def test_a_restarted_process_continues_where_the_last_one_stopped(
+    db_url, reference, monkeypatch
+):
+    monkeypatch.setattr(link_state, "PERSIST_ABOVE", 1)  # exercise the persisted index too
+    with Store.open(db_url) as store:
+        ids = _fill(store)
+    result: dict[str, int] = {}
+    for batch in _batches(ids):
+        link_state.drop_cached_indexes()  # as a new process would start
+        with Store.open(db_url) as store:
+            result.update(assign_stories(store, batch))
+    assert result == reference
+
+
+def test_a_failed_batch_leaves_the_state_as_it_was(store, reference, monkeypatch):
+    batches = _batches(_fill(store))
+    result = assign_stories(store, batches[0])
+    before = store.link_state()
+    vectors = store.story_vectors(sorted(set(result.values())))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    from parallax.store import link_state as stored_state
+
+    working = stored_state.apply_corpus
+    monkeypatch.setattr(stored_state, "apply_corpus", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        assign_stories(store, batches[1])
+    assert store.story_ids_of(batches[1]) == {}
+    assert store.link_state() == before
+    after = store.story_vectors(sorted(set(result.values())))
+    assert {s: (v.members, v.first) for s, v in after.items()} == {
+        s: (v.members, v.first) for s, v in vectors.items()
+    }
+    monkeypatch.setattr(stored_state, "apply_corpus", working)
+    # the in-process index was dropped: the next call reloads it from the store
+    for batch in batches[1:]:
+        result.update(assign_stories(store, batch))
+    assert result == reference
+
+
+def test_stale_state_is_rebuilt_to_the_same_statistics(store):
+    ids = _fill(store)
+    assign_stories(store, ids[:20])
+    terms = sorted(link_state.profile(store.get_analyses([ids[0]])[ids[0]]).terms())
+    before = (store.term_df(terms), store.language_totals(), store.link_state().members)
+    _, analyses = _demo()
+    store.save_analyses(analyses[:1])  # re-analysing an assigned article
+    assert store.link_state().stale
+    link_state.open_state(store)
+    after = (store.term_df(terms), store.language_totals(), store.link_state().members)
+    assert before[0] == after[0] and before[2] == after[2]
+    assert before[1].keys() == after[1].keys()
+    for lang, (n, embedded, total) in before[1].items():
+        n2, embedded2, total2 = after[1][lang]
+        assert (n, embedded) == (n2, embedded2)
+        assert total2 == pytest.approx(total)
+    assert not store.link_state().stale
