@@ -219,6 +219,8 @@ def predict(model: LinearModel, z: np.ndarray) -> np.ndarray:
 
 
 _MEMO: dict[int, tuple[list, dict, dict]] = {}  # holds the list itself, so its id stays unique
+_MEMO_P: dict[int, dict] = {}  # per set: pair probabilities under one pair model
+_MODELS: dict[int, object] = {}
 
 
 @contextmanager
@@ -242,11 +244,25 @@ def memoised(s: ClusterSet):
             features[key] = real_features(a, b, stats, **kwargs)
         return features[key]
 
+    # the probability of a pair depends on the pair model, not on the knobs being tuned
+    real_probability = cl.OnlineClusterer._pair_probability
+    probabilities = _MEMO_P.setdefault(id(s.analyses), {})
+
+    def cached_probability(self, p, member, story) -> float:
+        when = story.nearest_date(p.published) if p.published is not None else None
+        key = (id(p), id(member), self.stats.n, when, id(self.params.same))
+        if key not in probabilities:
+            probabilities[key] = real_probability(self, p, member, story)
+            _MODELS[id(self.params.same)] = self.params.same  # alive, so its id stays unique
+        return probabilities[key]
+
     cl.profile, cl.pair_features = cached_profile, cached_features
+    cl.OnlineClusterer._pair_probability = cached_probability
     try:
         yield
     finally:
         cl.profile, cl.pair_features = real_profile, real_features
+        cl.OnlineClusterer._pair_probability = real_probability
 
 
 def cluster_scores(sets: Sequence[ClusterSet], params: LinkParams) -> dict[str, float]:
