@@ -480,14 +480,124 @@ def demo(
         )
 
 
+class Engine(StrEnum):
+    local = "local"
+    spark = "spark"
+
+
+EngineOption = Annotated[
+    Engine,
+    typer.Option("--engine", help="local: the single-machine engine; spark: Apache Spark "
+                 "(pip install 'parallax-news\\[spark]', Java 17+)."),
+]
+MasterOption = Annotated[
+    str | None,
+    typer.Option("--master", help="Spark master URL (default local[*], or what spark-submit "
+                 "set); only with --engine spark.", show_default=False),
+]
+
+
+def _require_spark() -> None:
+    from parallax.scale.spark import SparkUnavailable, require_spark
+
+    try:
+        require_spark()
+    except SparkUnavailable as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def backfill(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(help="Files, folders, globs: JSONL, Parquet (one article per row, "
+                       "same field names as JSON), WARC(.gz), and everything `ingest` reads.",
+                       show_default=False),
+    ],
+    engine: EngineOption = Engine.local,
+    master: MasterOption = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write stories to this Parquet path (one row per "
+                     "article: id, story, title, url, outlet, lang, published, source) "
+                     "instead of the store; --engine spark only."),
+    ] = None,
+    partitions: Annotated[
+        int | None, typer.Option(min=1, help="Spark partitions of the link stage "
+                                 "(default: 2 per core, at most 5,000 articles each).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Build stories from a large collection in one go: read, analyse, link and store.
+
+    [bold]--engine local[/] (default) runs the single-machine pipeline, as `parallax ingest`.
+
+    [bold]--engine spark[/] reads, analyses and scores article pairs in parallel on Apache Spark,
+    in local mode or on a cluster (--master, or spark-submit; see src/parallax/scale/README.md).
+    It forms the stories the online engine would: candidate pairs are blocked by time window
+    and nearest neighbours, scored with the same model and statistics, and stories are formed
+    by replaying the online engine's policy in date order.
+    It builds stories from scratch: it needs a store without stories, or --output.
+
+    [bold]Examples[/]
+
+      parallax backfill crawl/*.warc.gz                    [dim]# single machine[/]
+      parallax backfill news.jsonl --engine spark          [dim]# Spark, local[*][/]
+      parallax backfill part-*.parquet --engine spark -o stories.parquet
+      parallax backfill hdfs:///news/2024.jsonl --engine spark --master yarn -o s.parquet
+    """
+    if engine is Engine.local:
+        if output is not None or master is not None:
+            err.print("[red]error:[/] --output and --master need --engine spark")
+            raise typer.Exit(2)
+        with _open_store(db) as store:
+            report = run_ingest(store, inputs)
+        err.print(f"Stored [bold]{len(report.added)}[/] new article(s), "
+                  f"{len(report.duplicates)} already stored, {len(report.errors)} error(s); "
+                  f"{len(set(report.stories.values()))} story(ies) touched.")
+        if report.read == 0:
+            raise typer.Exit(1)
+        return
+    _require_spark()
+    from parallax.scale.spark import BackfillError
+    from parallax.scale.spark import backfill as spark_backfill
+    from parallax.store import StoreError
+
+    def log(message: str) -> None:
+        err.print(Text(message), highlight=False)
+
+    try:
+        report = spark_backfill(inputs, master=master, db=db,
+                                output=None if output is None else str(output), log=log,
+                                on_error=_print_error, partitions=partitions)
+    except (BackfillError, StoreError) as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    err.print(f"Backfilled [bold]{report.added}[/] article(s) into {report.stories} stories; "
+              f"{report.duplicates} duplicate(s), {len(report.errors)} error(s).")
+    if report.read == 0:
+        raise typer.Exit(1)
+
+
 @eval_app.command("clusters")
 def eval_clusters(
     path: Annotated[Path, typer.Argument(help="JSONL: id, text, optional title/date/lang/url/"
                                          "outlet, and the gold `event` (never read by the "
                                          "clustering); or a corpus folder with labels.jsonl, "
                                          "like examples/corpus.")],
+    engine: EngineOption = Engine.local,
+    master: MasterOption = None,
 ) -> None:
     """BCubed and pairwise precision/recall/F1 of online story clustering."""
+    if engine is Engine.spark:
+        _require_spark()
+        from functools import partial
+
+        from parallax.scale.spark import run_clusters as run_spark
+
+        _run_eval(partial(run_spark, master=master), path)
+        return
     from parallax.eval.clusters import run_clusters
 
     _run_eval(run_clusters, path)
