@@ -30,6 +30,7 @@ from parallax.model import ReadError
 
 SECTIONS: dict[str, Callable[[argparse.Namespace], dict]] = {}
 WARMS_UP = {"compare"}  # sections that time a cold run, then the cached path a user hits next
+USER_CACHE = {"scale"}  # sections that exclude analysis anyway: the user's embedding cache is fine
 
 
 def section(fn: Callable[[argparse.Namespace], dict]) -> Callable[[argparse.Namespace], dict]:
@@ -208,6 +209,202 @@ def compare(args: argparse.Namespace) -> dict:
     }
 
 
+@section
+def spark(args: argparse.Namespace) -> dict:
+    """The Spark engine in local mode (all cores) against the single-machine engine, same data.
+
+    Link stage (blocking + pair scoring + story forming): N pre-analysed articles replayed by
+    `parallax.scale.loadgen.replay_analyses` (N = $PARALLAX_BENCH_SPARK_N, default 100,000),
+    linked by `OnlineClusterer` in stream order and by `parallax.scale.spark.link`; analysing
+    100k texts is out of reach here (~5 docs/s). Shipping the analyses into Spark is timed on
+    its own. Analyze stage: the real events-dev articles, uncached, `analyze_many` in this
+    process against Spark's mapPartitions (models loaded once per worker).
+    """
+    from parallax.analyze import analyze_many
+    from parallax.eval.clusters import cluster_stream, read_labelled
+    from parallax.eval.metrics import bcubed
+    from parallax.scale.spark import analyze as spark_analyze
+    from parallax.scale.spark import link, spark_session
+
+    n = int(os.environ.get("PARALLAX_BENCH_SPARK_N", "100000"))
+    from parallax.scale.loadgen import replay_analyses
+
+    analyses = [analysis for _, analysis in replay_analyses(args.data, n, seed=0)]
+    articles, _ = read_labelled(args.data / "events-dev" / "articles.jsonl")
+    result: dict = {"link articles": len(analyses)}
+
+    start = time.perf_counter()
+    local = cluster_stream(analyses)
+    seconds = time.perf_counter() - start
+    result["link, single machine articles/s"] = round(len(analyses) / seconds, 1)
+    start = time.perf_counter()
+    analyze_many(articles)
+    seconds = time.perf_counter() - start
+    result["analyze articles"] = len(articles)
+    result["analyze, analyze_many articles/s"] = round(len(articles) / seconds, 2)
+
+    start = time.perf_counter()
+    session = spark_session("local[*]", app_name="parallax-bench")
+    result["spark session start s"] = round(time.perf_counter() - start, 1)
+    try:
+        sc = session.sparkContext
+        result["spark cores"] = sc.defaultParallelism
+        start = time.perf_counter()
+        rdd = sc.parallelize(list(enumerate(analyses)), max(2 * sc.defaultParallelism,
+                                                            len(analyses) // 5000)).persist()
+        rdd.count()
+        result["ship analyses into spark s"] = round(time.perf_counter() - start, 1)
+        start = time.perf_counter()
+        linked = link(rdd, len(analyses))
+        seconds = time.perf_counter() - start
+        result["link, spark articles/s"] = round(len(analyses) / seconds, 1)
+        result["link, spark stages s"] = linked.seconds
+        result["link, spark pairs scored"] = linked.pairs
+        result["link, spark story formations"] = linked.rounds
+        result["link, spark vs single machine BCubed F1"] = round(
+            bcubed(linked.stories, local)["f1"], 4)
+        rdd.unpersist()
+
+        start = time.perf_counter()
+        spark_analyze(sc.parallelize(list(enumerate(articles)), 2 * sc.defaultParallelism),
+                      len(articles)).count()
+        seconds = time.perf_counter() - start
+        result["analyze, spark articles/s"] = round(len(articles) / seconds, 2)
+    finally:
+        session.stop()
+    return result
+
+
+SCALE_BACKENDS = ("sqlite", "postgresql")
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@section
+def scale(args: argparse.Namespace) -> dict:
+    """The store and story assignment as the store grows to each of --scale-sizes articles, on
+    SQLite and PostgreSQL, with replayed pre-analysed articles (`parallax.scale.loadgen`:
+    analysis and embedding excluded). Each backend runs in its own process (its own peak RSS)."""
+    result: dict = {}
+    with tempfile.TemporaryDirectory(prefix="parallax-scale-") as tmp:
+        base = os.environ.get("PARALLAX_REPLAY_BASE") or str(Path(tmp) / "base.pickle")
+        env = {**os.environ, "PARALLAX_REPLAY_BASE": base}
+        # The base texts are analysed once, in a process of their own: the workers' peak RSS is
+        # then that of the store and the clustering, without the analyzer's models.
+        prepare = ("import sys; from pathlib import Path; "
+                   "from parallax.scale.loadgen import _base_analyses; "
+                   "_base_analyses(Path(sys.argv[1]))")
+        subprocess.run([sys.executable, "-c", prepare, str(args.data)], env=env, check=True,
+                       capture_output=True)
+        for backend in args.scale_backends:
+            cmd = [sys.executable, __file__, "--scale-worker", backend, "--data", str(args.data),
+                   "--scale-sizes", ",".join(map(str, args.scale_sizes)),
+                   "--scale-chunk", str(args.scale_chunk),
+                   "--scale-probes", str(args.scale_probes), "--scale-tmp", tmp]
+            proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False, env=env)
+            if proc.returncode != 0:
+                result[f"{backend} error"] = f"worker exited {proc.returncode} (see stderr)"
+                continue
+            for key, value in json.loads(proc.stdout.strip().splitlines()[-1]).items():
+                result[f"{backend} {key}"] = value
+    result["spark"] = "not in this section: bench/run.py --section spark"
+    return result
+
+
+def _dir_bytes(path: Path) -> int:
+    if not path.exists():
+        return 0
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _scale_store(backend: str, tmp: Path) -> tuple[str, Callable[[], None]]:
+    """A new empty store URL on `backend` and a function dropping it."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp / 'scale.db'}", lambda: None
+    import psycopg
+    from psycopg import sql
+
+    name = f"parallax_bench_{os.getpid()}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+    def drop() -> None:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)))
+
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", drop
+
+
+def scale_worker(args: argparse.Namespace) -> dict:
+    """One backend of the scale section: grow a store chunk by chunk (articles and their
+    analyses saved, then `pipeline.assign_stories`, as `parallax ingest` does), then time the
+    assignment of single articles at the largest size, as the web API does."""
+    import itertools
+
+    import numpy as np
+
+    from parallax.link import state as link_state
+    from parallax.pipeline import assign_stories
+    from parallax.scale.loadgen import replay_analyses
+    from parallax.store import Store
+
+    backend, tmp = args.scale_worker, Path(args.scale_tmp)
+    sizes = sorted(args.scale_sizes)
+    os.environ[link_state.INDEX_ENV] = str(tmp / f"index-{backend}")
+    url, drop = _scale_store(backend, tmp)
+    out: dict = {}
+    try:
+        stream = replay_analyses(args.data, sizes[-1] + args.scale_probes)
+        with Store.open(url) as store:
+            stored, seconds, window = 0, 0.0, []  # window: (articles, seconds) of recent chunks
+            for size in sizes:
+                while stored < size:
+                    chunk = list(itertools.islice(stream, min(args.scale_chunk, size - stored)))
+                    start = time.perf_counter()
+                    store.add_articles([a for a, _ in chunk])
+                    store.save_analyses([a for _, a in chunk])
+                    assign_stories(store, [a.id for a, _ in chunk])
+                    spent = time.perf_counter() - start
+                    stored += len(chunk)
+                    seconds += spent
+                    if stored % 10_000 < len(chunk):
+                        print(f"{backend}: {stored} stored, {seconds:.0f} s", file=sys.stderr,
+                              flush=True)
+                    keep = max(1, size // 10 // args.scale_chunk)  # the last tenth of the way
+                    window = [*window, (len(chunk), spent)][-keep:]
+                label = f"{size // 1000}k"
+                out[f"ingest+assign articles/s 0→{label}"] = round(stored / seconds, 1)
+                recent = sum(n for n, _ in window) / sum(t for _, t in window)
+                out[f"ingest+assign articles/s near {label}"] = round(recent, 1)
+                stats = store.stats()
+                out[f"stories at {label}"] = stats["stories"]
+                index_bytes = _dir_bytes(tmp / f"index-{backend}") + _dir_bytes(
+                    Path(str(store.path) + ".centroids") if store.path else tmp / "none")
+                out[f"store MB at {label}"] = round(stats["size_bytes"] / 1e6, 1)
+                out[f"centroid index MB at {label}"] = round(index_bytes / 1e6, 1)
+                print(json.dumps(out), file=sys.stderr, flush=True)
+            # A process starting on the store: the persisted index is loaded and caught up.
+            link_state.drop_cached_indexes()
+            start = time.perf_counter()
+            link_state.open_state(store)
+            out[f"open (index load) s at {label}"] = round(time.perf_counter() - start, 2)
+            timings = []
+            for article, analysis in stream:
+                store.add_articles([article])
+                store.save_analyses([analysis])
+                start = time.perf_counter()
+                assign_stories(store, [article.id])
+                timings.append((time.perf_counter() - start) * 1000)
+            out[f"assign p50 ms at {label}"] = round(float(np.percentile(timings, 50)), 1)
+            out[f"assign p99 ms at {label}"] = round(float(np.percentile(timings, 99)), 1)
+            out["probes"] = len(timings)
+    finally:
+        drop()
+    out["peak RSS MB"] = round(peak_rss_mb(), 1)
+    return out
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -218,14 +415,23 @@ def run_section(name: str, args: argparse.Namespace) -> dict:
            "--repeat", str(args.repeat), "--ingest-n", str(args.ingest_n),
            "--pipeline-n", str(args.pipeline_n),
            "--latency-sizes", *map(str, args.latency_sizes)]
+    cmd += ["--scale-sizes", ",".join(map(str, args.scale_sizes)),
+            "--scale-backends", ",".join(args.scale_backends),
+            "--scale-chunk", str(args.scale_chunk), "--scale-probes", str(args.scale_probes)]
     with tempfile.TemporaryDirectory() as cache:
         # Cold figures: no embedding cache at all, except where a section measures the warm
         # path after its own cold run (it then starts from an empty cache of its own).
         env = {**os.environ, "PARALLAX_CACHE": cache if name in WARMS_UP else "off"}
+        if name in USER_CACHE:
+            env = dict(os.environ)
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
         return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _sizes(value: str) -> list[int]:
+    return [int(v) for v in value.replace(" ", ",").split(",") if v]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -238,9 +444,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pipeline-n", type=int, default=134, help="articles, pipeline section")
     parser.add_argument("--latency-sizes", type=int, nargs="+", default=[10_000, 100_000],
                         help="stored articles for the latency section")
+    parser.add_argument("--scale-sizes", type=_sizes, default=[100_000],
+                        help="stored articles for the scale section, e.g. 100000,1000000")
+    parser.add_argument("--scale-backends", type=lambda v: v.split(","),
+                        default=list(SCALE_BACKENDS), help="sqlite,postgresql")
+    parser.add_argument("--scale-chunk", type=int, default=1000,
+                        help="articles per ingest call in the scale section")
+    parser.add_argument("--scale-probes", type=int, default=300,
+                        help="single-article assignments timed at the largest size")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--scale-worker", help=argparse.SUPPRESS)
+    parser.add_argument("--scale-tmp", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.scale_worker:
+        print(json.dumps(scale_worker(args)))
+        return 0
     if args.child:
         result = SECTIONS[args.child](args)
         result["peak RSS MB"] = round(peak_rss_mb(), 1)
