@@ -387,19 +387,10 @@ class StoreState:
 
     def commit(self, pairs: Sequence[tuple[str, int]], analyses: dict[str, Analysis]) -> None:
         """Store the memberships with the state they imply, in one transaction."""
-        languages: dict[str, list[Any]] = {}
-        for article_id, _ in pairs:
-            a = analyses[article_id]
-            entry = languages.setdefault(a.lang, [0, 0, None])
-            entry[0] += 1
-            if a.embedding is not None:
-                entry[1] += 1
-                vector = np.asarray(a.embedding, dtype=np.float64)
-                entry[2] = vector if entry[2] is None else entry[2] + vector
         delta = CorpusDelta(
             article_ids={a for a, _ in pairs},
             terms=self.df.delta,
-            languages={lang: tuple(v) for lang, v in languages.items()},
+            languages=language_sums(analyses[article_id] for article_id, _ in pairs),
         )
         try:
             version = self.store.assign(pairs, corpus=delta)
@@ -446,21 +437,30 @@ def rebuild(store: Store, params: LinkParams) -> None:
     """Recompute the corpus statistics and every story vector from the memberships (a store
     migrated from an older version, or re-analysed articles)."""
     df: Counter[str] = Counter()
-    languages: dict[str, list[Any]] = {}
     ids: set[str] = set()
-    for _, analysis in store.assigned_analyses():
-        p = profile(analysis)
-        ids.add(analysis.article_id)
-        df.update(p.terms())
-        entry = languages.setdefault(analysis.lang, [0, 0, None])
+
+    def counted() -> Iterator[Analysis]:  # one streaming pass: a store may hold millions
+        for _, analysis in store.assigned_analyses():
+            ids.add(analysis.article_id)
+            df.update(profile(analysis).terms())
+            yield analysis
+
+    languages = language_sums(counted())
+    store.replace_corpus_stats(CorpusDelta(ids, df, languages))
+
+
+def language_sums(analyses: Iterable[Analysis]) -> dict[str, tuple[int, int, Any]]:
+    """Per language: (articles, articles with an embedding, float64 sum of the embeddings),
+    what the language means that centre embeddings are made of."""
+    languages: dict[str, list[Any]] = {}
+    for a in analyses:
+        entry = languages.setdefault(a.lang, [0, 0, None])
         entry[0] += 1
-        if analysis.embedding is not None:
+        if a.embedding is not None:
             entry[1] += 1
-            vector = np.asarray(analysis.embedding, dtype=np.float64)
+            vector = np.asarray(a.embedding, dtype=np.float64)
             entry[2] = vector if entry[2] is None else entry[2] + vector
-    store.replace_corpus_stats(
-        CorpusDelta(ids, df, {lang: tuple(v) for lang, v in languages.items()})
-    )
+    return {lang: tuple(v) for lang, v in languages.items()}
 
 
 def open_state(store: Store, params: LinkParams | None = None) -> StoreState:
