@@ -177,12 +177,15 @@ def ingest(
       curl -s https://example.org/a | parallax ingest -
     """
     with _open_store(db) as store:
-        report = run_ingest(store, inputs, allow_private=allow_private)
-    stories = len(set(report.stories.values()))
+        _finish_ingest(run_ingest(store, inputs, allow_private=allow_private))
+
+
+def _finish_ingest(report) -> None:
+    """The one-line summary of an ingest; exit 1 when nothing could be read."""
     err.print(
         f"Stored [bold]{len(report.added)}[/] new article(s), "
         f"{len(report.duplicates)} already stored, {len(report.errors)} error(s); "
-        f"{stories} story(ies) touched."
+        f"{len(set(report.stories.values()))} story(ies) touched."
     )
     if report.read == 0:
         raise typer.Exit(1)
@@ -552,12 +555,7 @@ def backfill(
             err.print("[red]error:[/] --output and --master need --engine spark")
             raise typer.Exit(2)
         with _open_store(db) as store:
-            report = run_ingest(store, inputs)
-        err.print(f"Stored [bold]{len(report.added)}[/] new article(s), "
-                  f"{len(report.duplicates)} already stored, {len(report.errors)} error(s); "
-                  f"{len(set(report.stories.values()))} story(ies) touched.")
-        if report.read == 0:
-            raise typer.Exit(1)
+            _finish_ingest(run_ingest(store, inputs))
         return
     _require_spark()
     from parallax.scale.spark import BackfillError
