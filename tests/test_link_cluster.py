@@ -103,25 +103,17 @@ def test_restored_corpus_statistics_equal_the_ones_built_by_adding():
     private fields: this pins them if CorpusStats changes)."""
     from collections import Counter
 
-    from parallax.link.state import fresh_until, restore_stats
+    from parallax.link.state import fresh_until, language_sums, restore_stats
 
     params = LinkParams.load()
     profiles = [profile(analysis(name)) for name in ORDER] * 20
     stored, probe = profiles[:-1], profile(analysis("quake_es"))
     built = params.stats()
     df: Counter[str] = Counter()
-    languages: dict[str, list] = {}
     for p in stored:
         built.add(p)
         df.update(p.terms())
-        entry = languages.setdefault(p.lang, [0, 0, None])
-        entry[0] += 1
-        if p.embedding is not None:
-            entry[1] += 1
-            vector = np.asarray(p.embedding, dtype=np.float64)
-            entry[2] = vector if entry[2] is None else entry[2] + vector
-    restored = restore_stats(params.stats(), len(stored), df,
-                             {k: tuple(v) for k, v in languages.items()})
+    restored = restore_stats(params.stats(), len(stored), df, language_sums(stored))
     assert restored.n == built.n
     assert restored._fresh_until == built._fresh_until == fresh_until(len(stored), built.REFRESH)
     for term in probe.terms():

@@ -449,7 +449,7 @@ def rebuild(store: Store, params: LinkParams) -> None:
     store.replace_corpus_stats(CorpusDelta(ids, df, languages))
 
 
-def language_sums(analyses: Iterable[Analysis]) -> dict[str, tuple[int, int, Any]]:
+def language_sums(analyses: Iterable[Analysis | Profile]) -> dict[str, tuple[int, int, Any]]:
     """Per language: (articles, articles with an embedding, float64 sum of the embeddings),
     what the language means that centre embeddings are made of."""
     languages: dict[str, list[Any]] = {}

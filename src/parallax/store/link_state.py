@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy import Connection, Select, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from parallax.store.schema import (
@@ -117,13 +117,19 @@ def mark_stale(conn: Connection) -> None:
 def reset(conn: Connection) -> None:
     """Forget every story's state and the corpus statistics (a new epoch)."""
     conn.execute(story_vectors.delete())
+    _new_epoch(conn, version=0)
+
+
+def _new_epoch(conn: Connection, **values: int) -> None:
+    """Empty the corpus statistics and start a new epoch (saved indexes of the old one are
+    ignored from now on)."""
     conn.execute(link_terms.delete())
     conn.execute(link_languages.delete())
     ensure(conn)
     conn.execute(
         update(link_state)
         .where(link_state.c.id == 1)
-        .values(epoch=secrets.token_hex(8), version=0, members=0, stale=0)
+        .values(epoch=secrets.token_hex(8), members=0, stale=0, **values)
     )
 
 
@@ -206,19 +212,25 @@ def update_story_vectors(
     return set(found)
 
 
+def members_query(story_ids: Sequence[int], *columns: Any) -> Select:
+    """The analysed members of these stories (story id first, then `columns`), oldest first,
+    undated last: the order members joined their stories in."""
+    return (
+        select(story_articles.c.story_id, *columns)
+        .join(analyses, analyses.c.article_id == story_articles.c.article_id)
+        .join(articles, articles.c.id == story_articles.c.article_id)
+        .where(story_articles.c.story_id.in_(story_ids))
+        .order_by(articles.c.published.asc().nulls_last(), articles.c.seq)
+    )
+
+
 def recompute_vectors(
     conn: Connection, dialect: str, story_ids: Sequence[int], version: int
 ) -> None:
     """Recompute these stories' rows from their current members (oldest first)."""
     for chunk in _chunks(list(story_ids)):
         members: dict[int, list[tuple[bytes | None, datetime | None]]] = {s: [] for s in chunk}
-        query = (
-            select(story_articles.c.story_id, analyses.c.embedding, analyses.c.published)
-            .join(analyses, analyses.c.article_id == story_articles.c.article_id)
-            .join(articles, articles.c.id == story_articles.c.article_id)
-            .where(story_articles.c.story_id.in_(chunk))
-            .order_by(articles.c.published.asc().nulls_last(), articles.c.seq)
-        )
+        query = members_query(chunk, analyses.c.embedding, analyses.c.published)
         for row in conn.execute(query):
             members[row.story_id].append((row.embedding, row.published))
         _upsert_vectors(conn, dialect, [_vector_row(s, m, version) for s, m in members.items()])
@@ -280,14 +292,7 @@ def apply_corpus(conn: Connection, dialect: str, delta: CorpusDelta) -> None:
 
 def replace_corpus(conn: Connection, dialect: str, delta: CorpusDelta) -> None:
     """Replace the corpus statistics by `delta` (a full rebuild) and start a new epoch."""
-    conn.execute(link_terms.delete())
-    conn.execute(link_languages.delete())
-    ensure(conn)
-    conn.execute(
-        update(link_state)
-        .where(link_state.c.id == 1)
-        .values(epoch=secrets.token_hex(8), members=0, stale=0)
-    )
+    _new_epoch(conn)
     apply_corpus(conn, dialect, delta)
     story_ids = list(conn.execute(select(func.distinct(story_articles.c.story_id))).scalars())
     conn.execute(story_vectors.delete())

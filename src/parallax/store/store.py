@@ -458,13 +458,8 @@ class Store:
         out: dict[int, list[tuple[str, np.ndarray | None]]] = {s: [] for s in story_ids}
         with self._read() as conn:
             for chunk in _chunks(list(story_ids)):
-                query = (
-                    select(story_articles.c.story_id, analyses.c.article_id, analyses.c.embedding)
-                    .join(analyses, analyses.c.article_id == story_articles.c.article_id)
-                    .join(articles, articles.c.id == story_articles.c.article_id)
-                    .where(story_articles.c.story_id.in_(chunk))
-                    .order_by(articles.c.published.asc().nulls_last(), articles.c.seq)
-                )
+                query = link_state.members_query(chunk, analyses.c.article_id,
+                                                 analyses.c.embedding)
                 for r in conn.execute(query):
                     out[r.story_id].append((r.article_id, link_state.embedding_from(r.embedding)))
         return out
