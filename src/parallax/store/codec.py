@@ -8,7 +8,7 @@ later (with defaults) still decode from older rows.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -18,11 +18,15 @@ from parallax.model import Analysis, Entity, Quote, Sentence, Slot
 
 _VECTOR = np.dtype("<f4")  # fixed byte order: the same bytes on every machine
 _RECORDS = {"sentences": Sentence, "entities": Entity, "slots": Slot, "quotes": Quote}
+# The records are flat (scalars only), so a shallow read of their fields is all `asdict` would
+# give, without its recursive deep copies: they were a third of the time of a batch ingest.
+_FIELDS = {name: tuple(f.name for f in fields(cls)) for name, cls in _RECORDS.items()}
 
 
 def encode_analysis(analysis: Analysis) -> dict[str, Any]:
     """The `analyses` row for one Analysis."""
-    data = {name: [asdict(item) for item in getattr(analysis, name)] for name in _RECORDS}
+    data = {name: [{f: getattr(item, f) for f in _FIELDS[name]} for item in getattr(analysis, name)]
+            for name in _RECORDS}
     data["lang"] = analysis.lang
     data["minhash"] = [int(value) for value in analysis.minhash]
     data["published"] = analysis.published.isoformat() if analysis.published else None
