@@ -156,3 +156,37 @@ def test_stale_state_is_rebuilt_to_the_same_statistics(store):
         assert (n, embedded) == (n2, embedded2)
         assert total2 == pytest.approx(total)
     assert not store.link_state().stale
+
+
+def test_a_writer_that_assigned_meanwhile_is_clustered_on_top_of(db_url, tmp_path):
+    """Two processes on one store (a server and an `ingest`): the call that loses the race
+    writes nothing, clusters again on the winner's stories, and the result is that of the two
+    calls run in turn. Before the check, both handed the same new story id to their articles."""
+    with Store.open(f"sqlite:///{tmp_path / 'serial.db'}") as serial:
+        first, second, *_ = _batches(_fill(serial))
+        expected = _full_reload(serial, second)
+        expected.update(_full_reload(serial, first))
+    with Store.open(db_url) as store, Store.open(db_url) as other:
+        _fill(store)
+        raced: list[int] = []
+
+        def interloper(_: int) -> None:
+            if not raced:  # mid-call, another process assigns its own batch and commits
+                link_state.drop_cached_indexes()  # it has an index of its own
+                raced.append(len(assign_stories(other, second)))
+
+        result = assign_stories(store, first, progress=interloper)
+        result.update(store.story_ids_of(second))
+    assert raced == [len(second)]
+    assert result == expected
+
+
+def test_the_store_refuses_pairs_decided_from_an_old_state(store):
+    ids = _fill(store)
+    version = store.link_state().version
+    store.assign([(ids[0], 1)], based_on=version)
+    from parallax.store import ConcurrentAssignment
+
+    with pytest.raises(ConcurrentAssignment, match="another writer"):
+        store.assign([(ids[1], 1)], based_on=version)
+    assert store.story_ids_of(ids[:2]) == {ids[0]: 1}

@@ -7,13 +7,17 @@ an article takes the same path whichever door it came in through.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from parallax.model import Article, ReadError
-from parallax.store import Store
+from parallax.store import ConcurrentAssignment, Store
 
+log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
+# Each attempt loses only to a writer that finished a whole assignment meanwhile: a few suffice.
+ASSIGN_ATTEMPTS = 5
 BATCH = 200  # articles per store transaction: bounded memory, and a crash loses at most one batch
 
 
@@ -76,8 +80,24 @@ def assign_stories(
 
     The clusterer reads from the store only the stories an article may join (see
     `parallax.link.state`), so the cost per article does not grow with the store; the stories
-    come out exactly as if every stored analysis had been loaded first.
+    come out exactly as if every stored analysis had been loaded first. When another process
+    assigns stories meanwhile (a server and an `ingest` on one store), nothing is written and
+    the articles are clustered again on top of what it stored, as if the calls had run in turn.
     """
+    attempt = 1
+    while True:
+        try:
+            return _assign_once(store, article_ids, progress if attempt == 1 else None)
+        except ConcurrentAssignment:
+            if attempt == ASSIGN_ATTEMPTS:
+                raise
+            attempt += 1
+            log.info("stories changed during assignment; clustering again (attempt %d)", attempt)
+
+
+def _assign_once(
+    store: Store, article_ids: Sequence[str], progress: Progress | None
+) -> dict[str, int]:
     from parallax.link import OnlineClusterer, stream_order
     from parallax.link.state import open_state
 
@@ -85,6 +105,24 @@ def assign_stories(
     todo = [i for i in article_ids if i not in assigned]
     if not todo:
         return assigned
+    state = open_state(store)
+    try:
+        fresh_ids = itertools.count(store.next_story_id())  # past every story row, emptied too
+        clusterer = OnlineClusterer(new_story_id=lambda: next(fresh_ids), state=state)
+        analyses = store.get_analyses(todo)
+        todo = [i for i in todo if i in analyses]
+        pairs: list[tuple[str, int]] = []
+        for index in stream_order([analyses[i].published for i in todo]):
+            article_id = todo[index]
+            pairs.append((article_id, clusterer.add(analyses[article_id])))
+            if progress:
+                progress(1)
+    except BaseException:
+        state.discard()  # the in-process index may hold stories that were never stored
+        raise
+    state.commit(pairs, analyses)
+    assigned.update(pairs)
+    return assigned
     state = open_state(store)
     try:
         fresh_ids = itertools.count(store.next_story_id())  # past every story row, emptied too

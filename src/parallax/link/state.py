@@ -393,22 +393,18 @@ class StoreState:
             languages=language_sums(analyses[article_id] for article_id, _ in pairs),
         )
         try:
-            version = self.store.assign(pairs, corpus=delta)
-        except BaseException:
+            version = self.store.assign(pairs, corpus=delta, based_on=self._link.version)
+        except BaseException:  # ConcurrentAssignment included: the index holds unstored stories
             self.discard()
             raise
+        # Nobody else wrote in between (the store checked): the index and the cached document
+        # frequencies already hold this call's changes and nothing else's.
         cached = self._cached
         cached.index = self.index
-        if version == self._link.version + 1:
-            for term, added in self.df.delta.items():
-                if term in cached.df:
-                    cached.df[term] += added
-            cached.df_version = version
-        else:
-            cached.df, cached.df_version = {}, -1
-        # Nobody else wrote in between: the index already holds this call's changes.
-        # Otherwise the next call re-reads every row changed since this call began.
-        cached.version = version if version == self._link.version + 1 else self._link.version
+        for term, added in self.df.delta.items():
+            if term in cached.df:
+                cached.df[term] += added
+        cached.df_version = cached.version = version
         cached.unsaved += len({s for _, s in pairs})
         if (
             cached.folder is not None

@@ -49,7 +49,13 @@ from parallax.store.schema import (
     story_vectors,
 )
 from parallax.store.search import fts5_query, query_words, search_statement
-from parallax.store.urls import StoreError, parse_url, public_url, resolve_db_url
+from parallax.store.urls import (
+    ConcurrentAssignment,
+    StoreError,
+    parse_url,
+    public_url,
+    resolve_db_url,
+)
 
 _LOCKED_RETRIES = (0.2, 0.5, 1.0)  # seconds between opens refused by a concurrent first open
 _CHUNK = 500  # ids per IN (...) list: far below every backend's bound-parameter limit
@@ -337,14 +343,20 @@ class Store:
             return conn.execute(select(func.coalesce(func.max(stories.c.id), 0) + 1)).scalar_one()
 
     def assign(
-        self, pairs: Iterable[tuple[str, int]], corpus: CorpusDelta | None = None
+        self,
+        pairs: Iterable[tuple[str, int]],
+        corpus: CorpusDelta | None = None,
+        *,
+        based_on: int | None = None,
     ) -> int:
         """Put each article in its story, moving it out of any previous one (last pair wins).
 
         The stories' vectors (`story_vectors`) follow in the same transaction. `corpus` is what
         the newly assigned articles add to the clusterer's corpus statistics; without it (or if
         it does not match the articles actually newly assigned) the statistics are marked stale
-        and rebuilt before the next clustering. Returns the state version after the call.
+        and rebuilt before the next clustering. `based_on` is the state version the pairs were
+        decided from: if another writer has assigned since, ConcurrentAssignment is raised and
+        nothing is written. Returns the state version after the call.
         """
         target = {article_id: int(story_id) for article_id, story_id in pairs}
         if not target:
@@ -354,6 +366,13 @@ class Store:
         insert_member = _INSERT[self._dialect](story_articles)
         with self._write() as conn:
             link_state.ensure(conn)  # before the memberships change: its stale flag counts them
+            if based_on is not None:  # writers are serialised: nobody can write after this read
+                current = link_state.read_state(conn).version
+                if current != based_on:
+                    raise ConcurrentAssignment(
+                        f"stories were assigned by another writer (state version {current}, "
+                        f"expected {based_on})"
+                    )
             rows = _select_in(conn, story_articles, list(target))
             previous_of = {row.article_id: row.story_id for row in rows}
             previous = set(previous_of.values())

@@ -18,6 +18,12 @@ class StoreError(Exception):
     """A store problem the user can act on (bad URL, unreachable server, failed write)."""
 
 
+class ConcurrentAssignment(StoreError):
+    """Another process assigned stories after this one read the state its decisions rest on:
+    writing them would hand the same new story id to unrelated articles. Nothing was written;
+    the caller clusters again from the new state."""
+
+
 def resolve_db_url(value: str | None) -> str:
     """Explicit value, else $PARALLAX_DB, else the default; bare paths mean SQLite files.
 
