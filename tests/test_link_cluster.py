@@ -90,6 +90,20 @@ def test_hnsw_index_finds_the_same_neighbours_as_exact_search():
         assert [s for s, _ in approximate.search(q, 5)] == [s for s, _ in exact.search(q, 5)]
 
 
+def test_exact_search_ranks_by_similarity_then_by_first_stored():
+    """Determinism: a tie (copies give equal centroids) goes to the story stored first, as a
+    stable sort of every story would rank it, however many stories tie at the k-th place."""
+    rng = np.random.default_rng(1)
+    vectors = np.round(rng.normal(size=(500, 4)), 0).astype(np.float32)  # many exact ties
+    index = CentroidIndex(4, hnsw_above=10**9)
+    for i, v in enumerate(vectors):
+        index.upsert(1000 - i, v)
+    for q in vectors[:30]:
+        for k in (1, 7, 40):
+            expected = np.argsort(-(vectors @ q), kind="stable")[:k]
+            assert [s for s, _ in index.search(q, k)] == [1000 - int(i) for i in expected]
+
+
 def test_latency_probe_restores_a_store_and_times_assignments():
     from parallax.link.latency import assignment_latency
 

