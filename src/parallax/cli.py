@@ -276,6 +276,44 @@ def stats(fmt: FormatOption = ListFormat.text, db: DbOption = None) -> None:
 
 
 @app.command()
+def copy(
+    target: Annotated[str, typer.Argument(help="The store to copy into: a database URL or a "
+                                          "SQLite file path. It must hold no articles yet.",
+                                          show_default=False)],
+    db: DbOption = None,
+) -> None:
+    """Copy the whole store into another, empty one: the way to move from SQLite to PostgreSQL.
+
+    Articles, analyses, stories, cached comparisons and the clusterer's state are copied as
+    they are, so ingesting into the copy continues the same stories. The target is written in
+    one transaction: if anything fails it is left empty. The source is only read.
+
+    [bold]Examples[/]
+
+      parallax copy postgresql://user@dbhost/news                [dim]# from parallax.db[/]
+      parallax copy backup.db --db postgresql://user@dbhost/news [dim]# and back[/]
+    """
+    from parallax.store import StoreError
+
+    with _open_store(db) as source, _open_store(target) as destination, _progress() as bar:
+        tasks: dict[str, Any] = {}
+
+        def advance(table: str, rows: int, total: int) -> None:
+            if table not in tasks:
+                tasks[table] = bar.add_task(table, total=total)
+            bar.advance(tasks[table], rows)
+
+        try:
+            counts = source.copy_to(destination, progress=advance)
+        except StoreError as exc:
+            err.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2) from exc
+    err.print(f"Copied [bold]{counts.get('articles', 0)}[/] article(s), "
+              f"{counts.get('stories', 0)} stories and {sum(counts.values())} rows in all "
+              f"into {destination.url}.")
+
+
+@app.command()
 def stories(
     fmt: FormatOption = ListFormat.text,
     limit: LimitOption = 50,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,6 +43,7 @@ from parallax.store.schema import (
     analyses,
     articles,
     link_languages,
+    metadata,
     stories,
     story_articles,
     story_comparisons,
@@ -59,6 +60,7 @@ from parallax.store.urls import (
 
 _LOCKED_RETRIES = (0.2, 0.5, 1.0)  # seconds between opens refused by a concurrent first open
 _CHUNK = 500  # ids per IN (...) list: far below every backend's bound-parameter limit
+COPY_CHUNK = 2000  # rows per insert when copying a store: bounded memory, few round trips
 _TITLE_WORDS = 12
 _INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
@@ -510,6 +512,36 @@ class Store:
         """Replace the corpus statistics and recompute every story vector (a rebuild)."""
         with self._write() as conn:
             link_state.replace_corpus(conn, self._dialect, corpus)
+
+    # moving a store
+
+    def copy_to(
+        self, target: Store, progress: Callable[[str, int, int], None] | None = None
+    ) -> dict[str, int]:
+        """Copy everything (articles, analyses, stories, comparisons, the clusterer's state) into
+        an empty store, in one transaction on each side: the target ends with all of it or, on
+        any failure, with nothing. `progress(table, rows, table_total)` follows each chunk.
+        Returns rows copied per table. This is how a SQLite store moves to PostgreSQL."""
+        counts: dict[str, int] = {}
+        with self._read() as source, target._write() as conn:
+            if self._dialect == "postgresql":  # one snapshot for every table, writers or not
+                source.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            if conn.execute(select(articles.c.id).limit(1)).first() is not None:
+                raise StoreError(f"{target.url} already holds articles: copy into an empty store")
+            for table in reversed(metadata.sorted_tables):  # rows a fresh store may have made
+                conn.execute(table.delete())
+            for table in metadata.sorted_tables:  # parents before children
+                rows = source.execution_options(yield_per=COPY_CHUNK).execute(
+                    select(table).order_by(*table.primary_key.columns)
+                )
+                total = source.execute(select(func.count()).select_from(table)).scalar_one()
+                counts[table.name] = 0
+                for chunk in rows.mappings().partitions():
+                    conn.execute(table.insert(), [dict(row) for row in chunk])
+                    counts[table.name] += len(chunk)
+                    if progress:
+                        progress(table.name, len(chunk), total)
+        return counts
 
     # story listings and cached comparisons
 
