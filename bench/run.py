@@ -276,6 +276,10 @@ def spark(args: argparse.Namespace) -> dict:
 
 
 SCALE_BACKENDS = ("sqlite", "postgresql")
+# PostgreSQL filled by `parallax copy` of the store the sqlite worker grew (after it, in the same
+# run): the million-article regime without growing a second store for hours.
+COPY_BACKEND = "postgresql-copy"
+COPY_CHUNKS = 5  # ingest calls timed on the copy
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -338,8 +342,100 @@ def _scale_store(backend: str, tmp: Path) -> tuple[str, Callable[[], None]]:
 
 def scale_worker(args: argparse.Namespace) -> dict:
     """One backend of the scale section: grow a store chunk by chunk (articles and their
-    analyses saved, then `pipeline.assign_stories`, as `parallax ingest` does), then time the
-    assignment of single articles at the largest size, as the web API does."""
+    analyses saved, then `pipeline.assign_stories`, as `parallax ingest` does) or, for
+    `postgresql-copy`, fill PostgreSQL with `parallax copy` of the store the sqlite worker grew;
+    then, at the largest size, time a process opening the store, ingest calls, and the
+    assignment of single articles, as the web API does."""
+    from parallax.link import state as link_state
+    from parallax.store import Store
+
+    backend, tmp = args.scale_worker, Path(args.scale_tmp)
+    os.environ[link_state.INDEX_ENV] = str(tmp / f"index-{backend}")
+    url, drop = _scale_store(backend, tmp)
+    out: dict = {}
+    try:
+        with Store.open(url) as store:
+            if backend == COPY_BACKEND:
+                stored = _copy_sqlite_store(store, tmp, out)
+            else:
+                stored = _grow(store, args, sorted(args.scale_sizes), out)
+            _probe(store, args, stored, out, chunks=COPY_CHUNKS if backend == COPY_BACKEND else 0)
+    finally:
+        drop()
+    out["peak RSS MB"] = round(peak_rss_mb(), 1)
+    return out
+
+
+def _label(stored: int) -> str:
+    return f"{round(stored / 1000)}k"
+
+
+def _grow(store, args: argparse.Namespace, sizes: list[int], out: dict) -> int:
+    """Fill the store to each size in ingest calls of --scale-chunk articles; the throughput
+    from empty and over the last tenth of the way, stories, sizes on disk."""
+    import itertools
+
+    from parallax.pipeline import assign_stories
+    from parallax.scale.loadgen import replay_analyses
+
+    stream = replay_analyses(args.data, sizes[-1])
+    stored, seconds, window = 0, 0.0, []  # window: (articles, seconds) of recent chunks
+    for size in sizes:
+        while stored < size:
+            chunk = list(itertools.islice(stream, min(args.scale_chunk, size - stored)))
+            start = time.perf_counter()
+            store.add_articles([a for a, _ in chunk])
+            store.save_analyses([a for _, a in chunk])
+            assign_stories(store, [a.id for a, _ in chunk])
+            spent = time.perf_counter() - start
+            stored += len(chunk)
+            seconds += spent
+            if stored % 10_000 < len(chunk):
+                print(f"{args.scale_worker}: {stored} stored, {seconds:.0f} s", file=sys.stderr,
+                      flush=True)
+            keep = max(1, size // 10 // args.scale_chunk)  # the last tenth of the way
+            window = [*window, (len(chunk), spent)][-keep:]
+        label = _label(size)
+        out[f"ingest+assign articles/s 0→{label}"] = round(stored / seconds, 1)
+        recent = sum(n for n, _ in window) / sum(t for _, t in window)
+        out[f"ingest+assign articles/s near {label}"] = round(recent, 1)
+        _sizes_on_disk(store, out, label)
+        print(json.dumps(out), file=sys.stderr, flush=True)
+    return stored
+
+
+def _copy_sqlite_store(store, tmp: Path, out: dict) -> int:
+    """Copy the SQLite store the sqlite worker left in `tmp` (`parallax copy`), timed."""
+    from parallax.store import Store
+
+    source = tmp / "scale.db"
+    if not source.is_file():
+        raise SystemExit(f"{COPY_BACKEND} needs the sqlite worker's store first: {source}")
+    start = time.perf_counter()
+    with Store.open(f"sqlite:///{source}") as original:
+        counts = original.copy_to(store)
+    stored = counts["articles"]
+    out[f"copy from SQLite s at {_label(stored)}"] = round(time.perf_counter() - start, 1)
+    _sizes_on_disk(store, out, _label(stored))
+    return stored
+
+
+def _sizes_on_disk(store, out: dict, label: str) -> None:
+    from parallax.link.state import INDEX_ENV
+
+    stats = store.stats()
+    out[f"stories at {label}"] = stats["stories"]
+    out[f"store MB at {label}"] = round(stats["size_bytes"] / 1e6, 1)
+    index = _dir_bytes(Path(os.environ[INDEX_ENV]))
+    if store.path:
+        index += _dir_bytes(Path(f"{store.path}.centroids"))
+    out[f"centroid index MB at {label}"] = round(index / 1e6, 1)
+
+
+def _probe(store, args: argparse.Namespace, stored: int, out: dict, chunks: int) -> None:
+    """At `stored` articles: a new process opening the store (the persisted index loaded and
+    caught up), `chunks` ingest calls of --scale-chunk articles, then --scale-probes
+    single-article assignments. The replay continues where the store's articles end."""
     import itertools
 
     import numpy as np
@@ -347,62 +443,35 @@ def scale_worker(args: argparse.Namespace) -> dict:
     from parallax.link import state as link_state
     from parallax.pipeline import assign_stories
     from parallax.scale.loadgen import replay_analyses
-    from parallax.store import Store
 
-    backend, tmp = args.scale_worker, Path(args.scale_tmp)
-    sizes = sorted(args.scale_sizes)
-    os.environ[link_state.INDEX_ENV] = str(tmp / f"index-{backend}")
-    url, drop = _scale_store(backend, tmp)
-    out: dict = {}
-    try:
-        stream = replay_analyses(args.data, sizes[-1] + args.scale_probes)
-        with Store.open(url) as store:
-            stored, seconds, window = 0, 0.0, []  # window: (articles, seconds) of recent chunks
-            for size in sizes:
-                while stored < size:
-                    chunk = list(itertools.islice(stream, min(args.scale_chunk, size - stored)))
-                    start = time.perf_counter()
-                    store.add_articles([a for a, _ in chunk])
-                    store.save_analyses([a for _, a in chunk])
-                    assign_stories(store, [a.id for a, _ in chunk])
-                    spent = time.perf_counter() - start
-                    stored += len(chunk)
-                    seconds += spent
-                    if stored % 10_000 < len(chunk):
-                        print(f"{backend}: {stored} stored, {seconds:.0f} s", file=sys.stderr,
-                              flush=True)
-                    keep = max(1, size // 10 // args.scale_chunk)  # the last tenth of the way
-                    window = [*window, (len(chunk), spent)][-keep:]
-                label = f"{size // 1000}k"
-                out[f"ingest+assign articles/s 0→{label}"] = round(stored / seconds, 1)
-                recent = sum(n for n, _ in window) / sum(t for _, t in window)
-                out[f"ingest+assign articles/s near {label}"] = round(recent, 1)
-                stats = store.stats()
-                out[f"stories at {label}"] = stats["stories"]
-                index_bytes = _dir_bytes(tmp / f"index-{backend}") + _dir_bytes(
-                    Path(str(store.path) + ".centroids") if store.path else tmp / "none")
-                out[f"store MB at {label}"] = round(stats["size_bytes"] / 1e6, 1)
-                out[f"centroid index MB at {label}"] = round(index_bytes / 1e6, 1)
-                print(json.dumps(out), file=sys.stderr, flush=True)
-            # A process starting on the store: the persisted index is loaded and caught up.
-            link_state.drop_cached_indexes()
+    label = _label(stored)
+    link_state.drop_cached_indexes()
+    start = time.perf_counter()
+    link_state.open_state(store)
+    out[f"open (index load) s at {label}"] = round(time.perf_counter() - start, 2)
+    end = stored + chunks * args.scale_chunk + args.scale_probes
+    stream = replay_analyses(args.data, end, start=stored)
+    if chunks:
+        seconds = 0.0
+        for _ in range(chunks):
+            chunk = list(itertools.islice(stream, args.scale_chunk))
             start = time.perf_counter()
-            link_state.open_state(store)
-            out[f"open (index load) s at {label}"] = round(time.perf_counter() - start, 2)
-            timings = []
-            for article, analysis in stream:
-                store.add_articles([article])
-                store.save_analyses([analysis])
-                start = time.perf_counter()
-                assign_stories(store, [article.id])
-                timings.append((time.perf_counter() - start) * 1000)
-            out[f"assign p50 ms at {label}"] = round(float(np.percentile(timings, 50)), 1)
-            out[f"assign p99 ms at {label}"] = round(float(np.percentile(timings, 99)), 1)
-            out["probes"] = len(timings)
-    finally:
-        drop()
-    out["peak RSS MB"] = round(peak_rss_mb(), 1)
-    return out
+            store.add_articles([a for a, _ in chunk])
+            store.save_analyses([a for _, a in chunk])
+            assign_stories(store, [a.id for a, _ in chunk])
+            seconds += time.perf_counter() - start
+        out[f"ingest+assign articles/s near {label}"] = round(
+            chunks * args.scale_chunk / seconds, 1)
+    timings = []
+    for article, analysis in stream:
+        store.add_articles([article])
+        store.save_analyses([analysis])
+        start = time.perf_counter()
+        assign_stories(store, [article.id])
+        timings.append((time.perf_counter() - start) * 1000)
+    out[f"assign p50 ms at {label}"] = round(float(np.percentile(timings, 50)), 1)
+    out[f"assign p99 ms at {label}"] = round(float(np.percentile(timings, 99)), 1)
+    out["probes"] = len(timings)
 
 
 def peak_rss_mb() -> float:
@@ -447,7 +516,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale-sizes", type=_sizes, default=[100_000],
                         help="stored articles for the scale section, e.g. 100000,1000000")
     parser.add_argument("--scale-backends", type=lambda v: v.split(","),
-                        default=list(SCALE_BACKENDS), help="sqlite,postgresql")
+                        default=list(SCALE_BACKENDS),
+                        help=f"sqlite,postgresql (or {COPY_BACKEND}, after sqlite)")
     parser.add_argument("--scale-chunk", type=int, default=1000,
                         help="articles per ingest call in the scale section")
     parser.add_argument("--scale-probes", type=int, default=300,

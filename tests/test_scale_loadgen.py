@@ -88,3 +88,16 @@ def test_analyses_are_replayed_with_dates_and_perturbed_embeddings(data, monkeyp
     # the base analyses were kept for the next process
     assert (tmp_path / "base.pickle").is_file()
     loadgen._base_analyses.cache_clear()
+
+
+def test_a_replay_can_continue_from_any_item(data, monkeypatch, tmp_path):
+    """A store filled with the first k items (or copied from one) is continued with item k."""
+    monkeypatch.setenv(loadgen.BASE_CACHE_ENV, str(tmp_path / "base.pickle"))
+    loadgen._base_analyses.cache_clear()
+    whole = list(loadgen.replay_analyses(data, 11))
+    for start in (0, 2, 3, 7):  # the base has 3 texts: inside a cycle and at its edges
+        rest = list(loadgen.replay_analyses(data, 11, start=start))
+        assert [a for a, _ in rest] == [a for a, _ in whole[start:]]
+        assert all(np.array_equal(x.embedding, y.embedding)
+                   for (_, x), (_, y) in zip(rest, whole[start:], strict=True))
+    loadgen._base_analyses.cache_clear()

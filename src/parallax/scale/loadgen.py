@@ -125,17 +125,20 @@ def _record(r: dict, cycle: int, when: datetime, rng: random.Random) -> dict:
     }
 
 
-def _replay(data: Path, n: int, seed: int) -> Iterator[tuple[dict, dict]]:
-    """(base record, replayed record) pairs, n of them."""
+def _replay(data: Path, n: int, seed: int, start: int = 0) -> Iterator[tuple[dict, dict]]:
+    """(base record, replayed record) pairs number `start` to n - 1 of the replay; the cycles
+    before `start` are skipped without being made (each cycle has its own random streams)."""
     base = _base_records(data)
-    made = 0
-    cycle = 0
+    cycle = start // len(base)
+    made = cycle * len(base)
     while made < n:
         rng = random.Random(f"{seed}/{cycle}/texts")
         for r, when in _schedule(base, cycle, seed):
             if made >= n:
                 return
-            yield r, _record(r, cycle, when, rng)
+            record = _record(r, cycle, when, rng)  # made even when skipped: it advances rng
+            if made >= start:
+                yield r, record
             made += 1
         cycle += 1
 
@@ -182,16 +185,18 @@ def replay_analyses(
     n: int,
     *,
     seed: int = 0,
+    start: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[Article, Analysis]]:
     """The replay of `replay_records` as (Article, Analysis) pairs, without running the analyzer
-    per article (see the module docstring: analysis and embedding cost excluded)."""
+    per article (see the module docstring: analysis and embedding cost excluded); items `start`
+    to n - 1, so that a store filled with the first ones can be continued."""
     from parallax.ingest import article_from_record
 
     data = Path(data)
     base = _base_analyses(data)
     offsets: dict[str, np.ndarray] = {}
-    for r, record in _replay(data, n, seed):
+    for r, record in _replay(data, n, seed, start):
         rng = np.random.default_rng(_stable(seed, record["id"]))
         article = article_from_record(record, source="replay")
         a = base[r["base"]]
