@@ -7,9 +7,10 @@ as it was before the call.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -103,6 +104,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._dialect: str = engine.dialect.name
+        self._pinned = threading.local()  # this thread's read transaction, inside `reading()`
 
     @classmethod
     def open(cls, url: str | None = None) -> Store:
@@ -152,7 +154,27 @@ class Store:
         self.close()
 
     def _read(self) -> AbstractContextManager[Connection]:
-        return transaction(self._engine, write=False)
+        pinned = getattr(self._pinned, "connection", None)
+        return nullcontext(pinned) if pinned is not None else transaction(self._engine, write=False)
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Serve every read of this thread from one transaction until the block ends.
+
+        A story assignment makes a dozen small reads; as transactions of their own, each costs
+        a pool checkout, BEGIN and COMMIT, round trips that cost PostgreSQL more than the
+        queries. Writes still go through their own transactions, and on SQLite the reads keep
+        one snapshot: do not read back inside the block what was written inside it.
+        """
+        if getattr(self._pinned, "connection", None) is not None:
+            yield
+            return
+        with transaction(self._engine, write=False) as connection:
+            self._pinned.connection = connection
+            try:
+                yield
+            finally:
+                self._pinned.connection = None
 
     def _write(self) -> AbstractContextManager[Connection]:
         return transaction(self._engine, write=True)
