@@ -90,23 +90,25 @@ def _has_members(conn: Connection) -> bool:
     return conn.execute(select(story_articles.c.article_id).limit(1)).first() is not None
 
 
-def ensure(conn: Connection) -> None:
-    """Create the state row if it is missing (writers are serialised: no race)."""
-    if conn.execute(select(link_state.c.id).where(link_state.c.id == 1)).first() is None:
-        conn.execute(
-            link_state.insert().values(
-                id=1, epoch=secrets.token_hex(8), version=0, members=0,
-                stale=int(_has_members(conn)),
-            )
-        )
+def ensure(conn: Connection) -> LinkState:
+    """The state, its row created if missing (writers are serialised: no race)."""
+    row = conn.execute(select(link_state).where(link_state.c.id == 1)).one_or_none()
+    if row is not None:
+        return LinkState(row.epoch, row.version, row.members, bool(row.stale))
+    state = LinkState(secrets.token_hex(8), 0, 0, _has_members(conn))
+    conn.execute(link_state.insert().values(id=1, epoch=state.epoch, version=0, members=0,
+                                            stale=int(state.stale)))
+    return state
 
 
 def bump_version(conn: Connection) -> int:
     ensure(conn)
-    conn.execute(
-        update(link_state).where(link_state.c.id == 1).values(version=link_state.c.version + 1)
-    )
-    return conn.execute(select(link_state.c.version).where(link_state.c.id == 1)).scalar_one()
+    return conn.execute(
+        update(link_state)
+        .where(link_state.c.id == 1)
+        .values(version=link_state.c.version + 1)
+        .returning(link_state.c.version)
+    ).scalar_one()
 
 
 def mark_stale(conn: Connection) -> None:

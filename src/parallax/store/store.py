@@ -389,14 +389,14 @@ class Store:
         insert_story = _INSERT[self._dialect](stories)
         insert_member = _INSERT[self._dialect](story_articles)
         with self._write() as conn:
-            link_state.ensure(conn)  # before the memberships change: its stale flag counts them
-            if based_on is not None:  # writers are serialised: nobody can write after this read
-                current = link_state.read_state(conn).version
-                if current != based_on:
-                    raise ConcurrentAssignment(
-                        f"stories were assigned by another writer (state version {current}, "
-                        f"expected {based_on})"
-                    )
+            # Before the memberships change (its stale flag counts them); writers are serialised,
+            # so nobody can assign between this read and the commit.
+            current = link_state.ensure(conn).version
+            if based_on is not None and current != based_on:
+                raise ConcurrentAssignment(
+                    f"stories were assigned by another writer (state version {current}, "
+                    f"expected {based_on})"
+                )
             rows = _select_in(conn, story_articles, list(target))
             previous_of = {row.article_id: row.story_id for row in rows}
             previous = set(previous_of.values())
