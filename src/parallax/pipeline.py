@@ -124,22 +124,3 @@ def _assign_once(
     state.commit(pairs, analyses)
     assigned.update(pairs)
     return assigned
-    state = open_state(store)  # may rebuild the statistics: writes, so outside `reading`
-    try:
-        with store.reading():  # the clustering's many small reads, in one transaction
-            fresh_ids = itertools.count(store.next_story_id())  # past every story, emptied too
-            clusterer = OnlineClusterer(new_story_id=lambda: next(fresh_ids), state=state)
-            analyses = store.get_analyses(todo)
-            todo = [i for i in todo if i in analyses]
-            pairs: list[tuple[str, int]] = []
-            for index in stream_order([analyses[i].published for i in todo]):
-                article_id = todo[index]
-                pairs.append((article_id, clusterer.add(analyses[article_id])))
-                if progress:
-                    progress(1)
-    except BaseException:
-        state.discard()  # the in-process index may hold stories that were never stored
-        raise
-    state.commit(pairs, analyses)
-    assigned.update(pairs)
-    return assigned
