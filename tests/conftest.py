@@ -136,3 +136,15 @@ def make_article() -> Callable[..., Article]:
         return Article(**fields)
 
     return make
+
+
+@pytest.fixture
+def isolated_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Saved centroid indexes go to this test's folder, and none is cached in the process
+    before or after it: each test's stores start as a new process would see them."""
+    from parallax.link import state as link_state
+
+    monkeypatch.setenv(link_state.INDEX_ENV, str(tmp_path / "index"))
+    link_state.drop_cached_indexes()
+    yield
+    link_state.drop_cached_indexes()

@@ -18,6 +18,7 @@ from parallax.link import state as link_state
 from parallax.pipeline import assign_stories
 from parallax.store import Store
 
+pytestmark = pytest.mark.usefixtures("isolated_index")
 CORPUS = Path(__file__).resolve().parents[1] / "examples" / "corpus"
 BATCH = 7  # several calls, each starting from what the previous ones stored
 
@@ -69,14 +70,6 @@ def reference(tmp_path) -> dict[str, int]:
         for batch in _batches(_fill(store)):
             result.update(_full_reload(store, batch))
     return result
-
-
-@pytest.fixture(autouse=True)
-def _index_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv(link_state.INDEX_ENV, str(tmp_path / "index"))
-    link_state.drop_cached_indexes()
-    yield
-    link_state.drop_cached_indexes()
 
 
 def test_persisted_state_gives_the_stories_of_a_full_reload(store, reference):

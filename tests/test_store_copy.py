@@ -14,6 +14,7 @@ from parallax.model import Analysis, Article
 from parallax.pipeline import assign_stories
 from parallax.store import Store, StoreError
 
+pytestmark = pytest.mark.usefixtures("isolated_index")
 CENTRES = np.random.default_rng(0).normal(size=(3, 384))
 START = datetime(2021, 1, 1, tzinfo=UTC)
 
@@ -31,14 +32,6 @@ def _ingest(store: Store, articles: list[Article], first: int = 0) -> dict[str, 
     store.add_articles(articles)
     store.save_analyses([_analysis(a, first + k) for k, a in enumerate(articles)])
     return assign_stories(store, [a.id for a in articles])
-
-
-@pytest.fixture(autouse=True)
-def _index_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv(link_state.INDEX_ENV, str(tmp_path / "index"))
-    link_state.drop_cached_indexes()
-    yield
-    link_state.drop_cached_indexes()
 
 
 @pytest.fixture
