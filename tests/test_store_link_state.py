@@ -125,3 +125,19 @@ def test_a_store_with_stories_from_revision_0002_is_rebuilt_on_first_use(tmp_pat
         assert (vector.members, vector.first) == (1, DAY[2])
         assert vector.total.tolist() == pytest.approx([0.6, 0.8, 0.0])
         assert state.index is not None and 4 in state.index
+
+
+def test_a_postgresql_store_keeps_one_saved_index_whatever_its_epoch(monkeypatch, tmp_path):
+    """Indexes of a server-side store live in a folder of their own per store, which a new
+    epoch's index replaces (each rebuild used to leave the old one behind in ~/.cache)."""
+    from types import SimpleNamespace
+
+    from parallax.link import state as link_state
+
+    monkeypatch.setenv(link_state.INDEX_ENV, str(tmp_path))
+    news = SimpleNamespace(path=None, url="postgresql+psycopg://u@db/news")
+    other = SimpleNamespace(path=None, url="postgresql+psycopg://u@db/archive")
+    folder = link_state.index_folder(news)
+    assert folder is not None and folder.parent == tmp_path / "centroids"
+    assert folder == link_state.index_folder(SimpleNamespace(**vars(news)))
+    assert folder != link_state.index_folder(other)

@@ -5,7 +5,7 @@ with the store.
 Now one call (`open_state` ... `StoreState.commit`) reads only:
 
 - the centroid index, kept in this process between calls and persisted beside the store
-  (SQLite: `<db>.centroids/`; PostgreSQL: `~/.cache/parallax/centroids/<epoch>/`, or
+  (SQLite: `<db>.centroids/`; PostgreSQL: `~/.cache/parallax/centroids/<store>/`, or
   `$PARALLAX_INDEX_DIR`), brought up to date from the `story_vectors` rows changed since;
 - the summary (`story_vectors`) of the stories the index proposes;
 - the embeddings of those candidates' members, and the analyses of the `scan_members` closest;
@@ -22,6 +22,7 @@ dropped and the next call reloads it from the store.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -259,7 +260,7 @@ MAX_TERMS = 2_000_000
 _INDEXES: dict[tuple[str, str], _Cached] = {}
 
 
-def index_folder(store: Store, epoch: str) -> Path | None:
+def index_folder(store: Store) -> Path | None:
     """Where the centroid index of this store is persisted (None: it is not)."""
     configured = os.environ.get(INDEX_ENV, "")
     if configured == "off":
@@ -269,7 +270,9 @@ def index_folder(store: Store, epoch: str) -> Path | None:
     if store.url.startswith("sqlite"):
         return None  # in memory
     root = Path(configured).expanduser() if configured else Path.home() / ".cache" / "parallax"
-    return root / "centroids" / epoch
+    # One folder per store, as beside a SQLite file: an index of a new epoch replaces the old
+    # one instead of piling up next to it (its meta.json says which epoch it holds).
+    return root / "centroids" / hashlib.sha1(store.url.encode()).hexdigest()[:16]
 
 
 def _load_index(folder: Path | None, epoch: str) -> tuple[CentroidIndex | None, int]:
@@ -471,7 +474,7 @@ def open_state(store: Store, params: LinkParams | None = None) -> StoreState:
     if cached is None:
         for stale_key in [k for k in _INDEXES if k[0] == store.url]:
             del _INDEXES[stale_key]  # an index of an earlier epoch of this store
-        folder = index_folder(store, link.epoch)
+        folder = index_folder(store)
         index, version = _load_index(folder, link.epoch)
         cached = _INDEXES[key] = _Cached(index, version, 0, folder)
     cached.unsaved += _catch_up(store, cached, params)
