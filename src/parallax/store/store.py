@@ -487,7 +487,9 @@ class Store:
         query = (
             select(story_vectors.c.story_id, story_vectors.c.embedded, story_vectors.c.total)
             .where(story_vectors.c.version > version)
-            .order_by(story_vectors.c.story_id)
+            # `+ 0`: ordering by the bare key lets SQLite's planner walk the whole table in key
+            # order instead of using the version index (330 ms a call at 389k stories).
+            .order_by(story_vectors.c.story_id + 0)
         )
         with self._read() as conn:
             result = conn.execution_options(yield_per=batch).execute(query)
