@@ -375,7 +375,6 @@ def _grow(store, args: argparse.Namespace, sizes: list[int], out: dict) -> int:
     from empty and over the last tenth of the way, stories, sizes on disk."""
     import itertools
 
-    from parallax.pipeline import assign_stories
     from parallax.scale.loadgen import replay_analyses
 
     stream = replay_analyses(args.data, sizes[-1])
@@ -383,11 +382,7 @@ def _grow(store, args: argparse.Namespace, sizes: list[int], out: dict) -> int:
     for size in sizes:
         while stored < size:
             chunk = list(itertools.islice(stream, min(args.scale_chunk, size - stored)))
-            start = time.perf_counter()
-            store.add_articles([a for a, _ in chunk])
-            store.save_analyses([a for _, a in chunk])
-            assign_stories(store, [a.id for a, _ in chunk])
-            spent = time.perf_counter() - start
+            spent = _ingest_timed(store, chunk)
             stored += len(chunk)
             seconds += spent
             if stored % 10_000 < len(chunk):
@@ -402,6 +397,18 @@ def _grow(store, args: argparse.Namespace, sizes: list[int], out: dict) -> int:
         _sizes_on_disk(store, out, label)
         print(json.dumps(out), file=sys.stderr, flush=True)
     return stored
+
+
+def _ingest_timed(store, chunk: list) -> float:
+    """Seconds to store a chunk of (article, analysis) and assign its stories, as `ingest` does
+    after analysis (the replay's own cost is left out)."""
+    from parallax.pipeline import assign_stories
+
+    start = time.perf_counter()
+    store.add_articles([a for a, _ in chunk])
+    store.save_analyses([a for _, a in chunk])
+    assign_stories(store, [a.id for a, _ in chunk])
+    return time.perf_counter() - start
 
 
 def _copy_sqlite_store(store, tmp: Path, out: dict) -> int:
@@ -455,11 +462,7 @@ def _probe(store, args: argparse.Namespace, stored: int, out: dict, chunks: int)
         seconds = 0.0
         for _ in range(chunks):
             chunk = list(itertools.islice(stream, args.scale_chunk))
-            start = time.perf_counter()
-            store.add_articles([a for a, _ in chunk])
-            store.save_analyses([a for _, a in chunk])
-            assign_stories(store, [a.id for a, _ in chunk])
-            seconds += time.perf_counter() - start
+            seconds += _ingest_timed(store, chunk)
         out[f"ingest+assign articles/s near {label}"] = round(
             chunks * args.scale_chunk / seconds, 1)
     timings = []
