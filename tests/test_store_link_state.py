@@ -127,7 +127,7 @@ def test_a_store_with_stories_from_revision_0002_is_rebuilt_on_first_use(tmp_pat
         assert state.index is not None and 4 in state.index
 
 
-def test_a_postgresql_store_keeps_one_saved_index_whatever_its_epoch(monkeypatch, tmp_path):
+def test_each_postgresql_store_has_one_saved_index_folder(monkeypatch, tmp_path):
     """Indexes of a server-side store live in a folder of their own per store, which a new
     epoch's index replaces (each rebuild used to leave the old one behind in ~/.cache)."""
     from types import SimpleNamespace
