@@ -97,6 +97,20 @@ def test_a_name_no_other_outlet_uses_in_place_of_an_established_one_is_a_person_
     assert [c for c in typo if c["about"] == "person"] == []
 
 
+def test_a_quoted_speaker_and_a_person_spoken_of_are_two_people_not_a_conflict():
+    said = "The whole building shook and we ran down the stairs in the dark."
+    tents = "who spent the night at the municipal stadium, where tents were put up for 3,000 people"
+
+    def witness(article_id):
+        return make(article_id, f"\u201c{said}\u201d said Elena Murgu, {tents}. " + FILLER,
+                    entities={"Elena Murgu": "PERSON"}, quotes=[(said, "Elena Murgu")])
+
+    bystander = make("c", f"Pensioner Gheorghe Stan sat beside a radio, {tents}. " + FILLER,
+                     entities={"Gheorghe Stan": "PERSON"})
+    conflicts = _conflicts(witness("a"), witness("b"), bystander)
+    assert [c for c in conflicts if c["about"] == "person"] == []
+
+
 def _sized(article_id, size, slots, published=None):
     return make(article_id, f"Police said the device thrown at the crowd was {size} long and "
                 "made of steel pipe. " + FILLER, slots=slots, published=published)

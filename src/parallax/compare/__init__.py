@@ -41,14 +41,16 @@ def compare_articles(
 ) -> dict:
     """The comparison JSON for these articles; analyses are computed when not given.
 
-    `embed` maps texts to L2-normalised vectors (default: the cached multilingual-e5 embedder).
+    `embed` maps texts to L2-normalised vectors (default: a sentence model chosen for the
+    articles' languages, see encoders.py).
     """
     if analyses is None:
         from parallax.analyze import analyze_many
+        from parallax.analyze.embed import preload_fast
 
+        if embed is None:
+            preload_fast()
         analyses = analyze_many(list(articles))
-    if embed is None:
-        from parallax.analyze.embed import embed
     material = build_material(articles, _in_order(articles, analyses), embed)
     alignment = align(material)
     reuse = find_reuse(material)

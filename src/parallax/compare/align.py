@@ -30,7 +30,7 @@ SAME_FACT = 0.07
 
 @dataclass
 class Alignment:
-    cos: np.ndarray  # raw cosine of sentence vectors
+    cos: np.ndarray  # cosine of sentence vectors, on e5's scale (see encoders.py)
     entity: np.ndarray  # shared entities / entities of the sparser sentence
     word: np.ndarray  # Jaccard of word prefixes
     score: np.ndarray  # combined; -inf within one article
@@ -40,7 +40,7 @@ class Alignment:
 def align(material: Material) -> Alignment:
     units = material.units
     art = np.array([u.article for u in units], dtype=int)
-    cos = material.vectors @ material.vectors.T if units else np.zeros((0, 0))
+    cos = material.cosine(material.vectors, material.vectors) if units else np.zeros((0, 0))
     # Pairs across articles, both embedded: an unembedded sentence shares nothing with others.
     embedded = material.embedded
     other = (art[:, None] != art[None, :]) & embedded[:, None] & embedded[None, :]

@@ -514,20 +514,22 @@ def _affinity(ctx: _Context, x: Value, y: Value) -> float:
 
 
 def _embed_clauses(ctx: _Context, values: list[Value]) -> None:
-    """Clause vectors; a clause that is most of its sentence takes the sentence's vector."""
+    """Clause vectors (e5: see encoders.py); a clause that is most of its sentence takes the
+    sentence's vector when the sentences were embedded by the same model."""
     material = ctx.material
+    reuse = material.encoder.embed is material.clause_embed
     todo = []
     for v in values:
         if v.cls.split(":")[0] not in CLAUSE_CLASSES or (v.start, v.end) in ctx.clauses:
             continue
         most = len(clause(material, v)) >= CLAUSE_IS_SENTENCE * len(material.units[v.unit].text)
-        if most and material.embedded[v.unit]:
+        if reuse and most and material.embedded[v.unit]:
             ctx.clauses[v.start, v.end] = material.vectors[v.unit]
         else:
             todo.append(v)
-    if not todo or material.embed is None:
+    if not todo:
         return
-    vectors = embed_unique(material.embed, [clause(material, v) for v in todo])
+    vectors = embed_unique(material.clause_embed, [clause(material, v) for v in todo])
     for v, vector in zip(todo, vectors, strict=True):
         ctx.clauses[v.start, v.end] = vector
 
@@ -733,11 +735,19 @@ def _swap(pair: tuple[str, str] | None) -> tuple[str, str] | None:
 
 
 def _person_conflict(material: Material, u: Unit, v: Unit) -> tuple[str, str] | None:
-    """A name only u's article uses, where v names someone several articles name."""
+    """A name only u's article uses, where v names someone several articles name, in the same
+    role: a speaker of the sentence's statement and someone it speaks of are two people."""
     odd, usual = _odd_and_usual(material, u.people - v.people, v.people - u.people)
-    if not odd:
+    if not odd or bool(odd & _speakers(material, u)) != bool(usual & _speakers(material, v)):
         return None
     return _names(material, u, odd), _names(material, v, usual)
+
+
+def _speakers(material: Material, unit: Unit) -> frozenset[str]:
+    """Resolved keys of the people the sentence quotes."""
+    quotes = material.analyses[unit.article].quotes
+    return frozenset(material.resolve(q.speaker_key) for q in quotes
+                     if q.sentence == unit.sentence and q.speaker_key)
 
 
 def _odd_and_usual(

@@ -5,8 +5,9 @@ vectors, entity keys and slots, so they are gathered once here. Names are resolv
 whole set of articles (one `NameResolver` for all of them), which is what lets "Mevlüt
 Çavuşoğlu", "Cavusoglu" and "Чавушоглу" count as one actor when sentences are aligned.
 
-Embedding is the cost of a comparison (e5 runs at ~6-50 sentences/s on 2 cores), so a sentence
-is embedded only when it can have a counterpart: when it names something or gives a value (its
+Embedding is the cost of a comparison (e5 runs at ~35 sentences/s on 2 cores; the faster model
+chosen by encoders.py is still the largest step after the analysis), so a sentence is embedded
+only when it can have a counterpart: when it names something or gives a value (its
 counterpart may give another value: that is a conflict), or shares two content words with a
 sentence of another article. The rest (talk without a name, a number or a shared word) never
 aligned on the evaluation data, and would not be a fact on its own. A sentence repeated with
@@ -16,17 +17,17 @@ different punctuation or case (a republished copy) is embedded once.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence, Set
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 from scipy import sparse
 
+from parallax.analyze.embed import DIM
 from parallax.analyze.names import NameResolver, fold
+from parallax.compare.encoders import E5, Embedder, SentenceEncoder, for_languages, given
 from parallax.model import Analysis, Article, Slot
-
-Embedder = Callable[[Sequence[str]], np.ndarray]
 
 # Sentences shorter than this say nothing checkable (datelines, captions, "DMCA"); longer ones
 # are menus or run-together paragraphs that would align with everything.
@@ -73,7 +74,8 @@ class Material:
     # Row k is unit k's vector; zero for units left unembedded (see `embedded`).
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     embedded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    embed: Embedder | None = None
+    encoder: SentenceEncoder = E5  # the model of `vectors` (and of quotes)
+    clause_embed: Embedder = E5.embed  # values in conflict are compared by e5 clause vectors
     has_names: bool = False
 
     def resolve(self, key: str) -> str:
@@ -86,6 +88,10 @@ class Material:
 
     def published(self, i: int) -> datetime | None:
         return self.articles[i].published or self.analyses[i].published
+
+    def cosine(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Cosines of sentence-model vectors, on the scale the thresholds were chosen on."""
+        return self.encoder.cosine(a, b)
 
     def article_keys(self, i: int) -> frozenset[str]:
         return frozenset(self.resolve(e.key) for e in self.analyses[i].entities if e.key)
@@ -113,21 +119,28 @@ def build_resolver(analyses: Sequence[Analysis]) -> NameResolver:
 
 
 def build_material(
-    articles: Sequence[Article], analyses: Sequence[Analysis], embed: Embedder
+    articles: Sequence[Article], analyses: Sequence[Analysis], embed: Embedder | None = None
 ) -> Material:
-    material = Material(list(articles), list(analyses), build_resolver(analyses), embed=embed,
+    """`embed`, when given, serves every sentence, quote and clause (taken to be on e5's
+    scale); by default the sentence model is chosen for the articles' languages."""
+    material = Material(list(articles), list(analyses), build_resolver(analyses),
                         has_names=any(e.key for a in analyses for e in a.entities))
+    if embed is not None:
+        material.encoder, material.clause_embed = given(embed), embed
+    else:
+        material.encoder = for_languages(material.lang(i) for i in range(len(articles)))
     for i, analysis in enumerate(analyses):
         material.units.extend(_units_of(i, articles[i], analysis, material))
     material.embedded = worth_embedding(material.units)
     chosen = np.flatnonzero(material.embedded)
-    found = embed_unique(embed, [material.units[k].text for k in chosen])
+    found = embed_unique(material.encoder.embed, [material.units[k].text for k in chosen],
+                         material.encoder.dim)
     material.vectors = np.zeros((len(material.units), found.shape[1]), dtype=np.float32)
     material.vectors[chosen] = found
     return material
 
 
-def embed_unique(embed: Embedder, texts: Sequence[str]) -> np.ndarray:
+def embed_unique(embed: Embedder, texts: Sequence[str], dim: int = DIM) -> np.ndarray:
     """Embed each distinct text once: republished copies repeat many sentences verbatim, up to
     case, spacing and punctuation."""
     keys = [" ".join(_WORD.findall(t.casefold())) or t for t in texts]
@@ -135,7 +148,7 @@ def embed_unique(embed: Embedder, texts: Sequence[str]) -> np.ndarray:
     for key, text in zip(keys, texts, strict=True):
         first.setdefault(key, text)
     if not first:
-        return np.zeros((0, 384), dtype=np.float32)
+        return np.zeros((0, dim), dtype=np.float32)
     vectors = np.asarray(embed(list(first.values())), dtype=np.float32)
     row = {k: n for n, k in enumerate(first)}
     return vectors[[row[k] for k in keys]]

@@ -68,7 +68,7 @@ def find_quote_groups(material: Material) -> list[QuoteGroup]:
     ]
     if len(items) < 2:
         return []
-    cos = _cosines(items, _vectors(material, items))
+    cos = _cosines(material, items, _vectors(material, items))
     people = {k for k, t in speakers.items() if t == "PERSON"}
     score = _score(items, cos, people)
     groups = []
@@ -141,8 +141,6 @@ def _vectors(material: Material, items: list[Item]) -> np.ndarray:
     """Quote vectors. A quote that is most of its sentence ("Lavrov said that ...", "“...,” he
     said.") takes the vector of the sentence, embedded anyway; a shorter one is embedded alone
     (the rest of its sentence would make unrelated quotes look alike, or alike ones not)."""
-    if material.embed is None:
-        raise ValueError("quote comparison needs an embedder")
     sentence = {(u.article, u.sentence): k for k, u in enumerate(material.units)}
     out = np.zeros((len(items), material.vectors.shape[1]), dtype=np.float32)
     todo = []
@@ -154,14 +152,15 @@ def _vectors(material: Material, items: list[Item]) -> np.ndarray:
         else:
             todo.append(n)
     if todo:
-        out[todo] = embed_unique(material.embed, [items[n].quote.text for n in todo])
+        out[todo] = embed_unique(material.encoder.embed, [items[n].quote.text for n in todo],
+                                 material.encoder.dim)
     return out
 
 
-def _cosines(items: list[Item], vectors: np.ndarray) -> np.ndarray:
+def _cosines(material: Material, items: list[Item], vectors: np.ndarray) -> np.ndarray:
     """Cosines of the quote vectors; one wording printed by two outlets is the same text (its
     vectors may differ when one was taken from a sentence with another attribution)."""
-    cos = vectors @ vectors.T
+    cos = material.cosine(vectors, vectors)
     key = [" ".join(words(it.quote.text)) for it in items]
     same = np.array([[a == b for b in key] for a in key])
     return np.where(same, 1.0, cos)
