@@ -194,6 +194,7 @@ def compare(args: argparse.Namespace) -> dict:
     with the analyses stored and the cache warm, as `parallax story ID` runs the second time."""
     from parallax.analyze import analyze_many
     from parallax.compare import compare_articles
+    from parallax.compare.encoders import for_languages
     from parallax.ingest import article_from_record
 
     articles = [article_from_record(r, source="bench") for r in twenty_distinct(args.data)]
@@ -204,6 +205,7 @@ def compare(args: argparse.Namespace) -> dict:
     warm = timed(lambda: compare_articles(articles, analyses), args.repeat)
     return {
         "articles": len(articles),
+        "sentence model": for_languages(a.lang for a in analyses).name,
         "cold s": round(cold, 2),
         "analyses stored s (median)": round(statistics.median(warm), 2),
     }
