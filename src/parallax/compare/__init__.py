@@ -27,7 +27,12 @@ from parallax.compare.reuse import find_reuse, origins
 from parallax.compare.summary import summarize, timeline
 from parallax.model import Analysis, Article
 
-__all__ = ["compare_articles", "render"]
+__all__ = ["COMPARISON_VERSION", "compare_articles", "render"]
+
+# Bump when a change alters what a comparison says for the same analyses: comparisons cached in
+# a store (parallax.web.comparisons) are recomputed when it no longer matches.
+# 2: sentences aligned by USE where it knows every language; person conflicts need one role.
+COMPARISON_VERSION = "2"
 
 log = logging.getLogger(__name__)
 

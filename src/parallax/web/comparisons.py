@@ -3,8 +3,8 @@
 A comparison takes ~0.3 s for a 7-article story and grows with its size, so neither the story
 list (which needs each story's independent-source count) nor a story page can afford to compute
 it per request. Each result is saved with what it was computed from: the comparison version
-(analysis version + package version, since both change what it says) and the membership (size
-and newest assignment). The store ignores a row that no longer matches, so adding or moving an
+(analysis, comparison and package versions, since each changes what it says) and the membership
+(size and newest assignment). The store ignores a row that no longer matches, so adding or moving an
 article makes its story stale at once, with no invalidation code anywhere else. Stale stories
 are recomputed on demand (a story page) and by a background thread (`Refresher`), newest first,
 so a list shows a count for every story soon after ingest and "not computed yet" meanwhile.
@@ -27,8 +27,9 @@ log = logging.getLogger(__name__)
 def comparison_version() -> str:
     from parallax import __version__
     from parallax.analyze import ANALYSIS_VERSION
+    from parallax.compare import COMPARISON_VERSION
 
-    return f"analysis-{ANALYSIS_VERSION}/parallax-{__version__}"
+    return f"analysis-{ANALYSIS_VERSION}/compare-{COMPARISON_VERSION}/parallax-{__version__}"
 
 
 def independent_sources(comparison: dict) -> int:
