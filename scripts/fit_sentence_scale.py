@@ -22,9 +22,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from scipy.stats import spearmanr
 
 from parallax.analyze.embed import FAST_LANGUAGES, embed, embed_fast
-from parallax.analyze.pipeline import detect_language
+from parallax.analyze.pipeline import article_language
 from parallax.analyze.sentences import split_sentences
 from parallax.compare.encoders import SCALE_FILE, quantile_map
 from parallax.compare.material import MAX_EMBEDDED_PER_ARTICLE, is_content
@@ -40,8 +41,8 @@ SEED = 7
 
 
 def sentences(article: Article) -> list[str]:
-    lang = article.lang or detect_language(article.text)
-    found = [s.text for s in split_sentences(article.text, lang) if is_content(s.text)]
+    found = [s.text for s in split_sentences(article.text, article_language(article))
+             if is_content(s.text)]
     return found[:MAX_EMBEDDED_PER_ARTICLE]
 
 
@@ -65,7 +66,7 @@ def story_cosines(stories: Sequence[Sequence[Article]]) -> tuple[np.ndarray, np.
 
 
 def in_use_languages(story: Sequence[Article]) -> bool:
-    return all((a.lang or detect_language(a.text)) in FAST_LANGUAGES for a in story)
+    return all(article_language(a) in FAST_LANGUAGES for a in story)
 
 
 def grouped(articles: list[Article], gold: list[str], per_event: int | None) -> list[list[Article]]:
@@ -104,7 +105,7 @@ def main() -> None:
         use.append(u[keep])
         e5.append(e[keep])
         print(f"{name}: {len(u)} sentence pairs, rank correlation of the two models "
-              f"{np.corrcoef(np.argsort(np.argsort(u)), np.argsort(np.argsort(e)))[0, 1]:.3f}")
+              f"{spearmanr(u, e).statistic:.3f}")
     fitted = quantile_map(np.concatenate(use), np.concatenate(e5))
     fitted["fitted_on"] = {name: len(u) for name, (u, _) in measured.items()}
     fitted["pairs_per_set"] = size

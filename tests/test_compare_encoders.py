@@ -18,6 +18,17 @@ def test_use_serves_a_story_only_when_it_knows_every_language():
     assert for_languages(["und"]) is E5
 
 
+def test_use_is_preloaded_only_for_a_story_it_will_serve(monkeypatch):
+    import parallax.compare.encoders as encoders
+
+    started = []
+    monkeypatch.setattr(encoders, "preload_fast", lambda: started.append(True))
+    encoders.preload_for(["en", "ro"])
+    assert started == []
+    encoders.preload_for(iter(["en", "de"]))
+    assert started == [True]
+
+
 def test_a_comparison_embeds_its_sentences_with_the_model_chosen_for_its_languages():
     text = QUAKE_EN + " Rescuers searched the collapsed houses in Petrinja all night."
     pairs = [make("a", text, entities={"Petrinja": "PLACE"}),

@@ -51,10 +51,11 @@ def compare_articles(
     """
     if analyses is None:
         from parallax.analyze import analyze_many
-        from parallax.analyze.embed import preload_fast
+        from parallax.analyze.pipeline import article_language
+        from parallax.compare.encoders import preload_for
 
         if embed is None:
-            preload_fast()
+            preload_for(article_language(a) for a in articles)
         analyses = analyze_many(list(articles))
     material = build_material(articles, _in_order(articles, analyses), embed)
     alignment = align(material)

@@ -5,13 +5,13 @@ vectors, entity keys and slots, so they are gathered once here. Names are resolv
 whole set of articles (one `NameResolver` for all of them), which is what lets "Mevlüt
 Çavuşoğlu", "Cavusoglu" and "Чавушоглу" count as one actor when sentences are aligned.
 
-Embedding is the cost of a comparison (e5 runs at ~35 sentences/s on 2 cores; the faster model
-chosen by encoders.py is still the largest step after the analysis), so a sentence is embedded
-only when it can have a counterpart: when it names something or gives a value (its
-counterpart may give another value: that is a conflict), or shares two content words with a
-sentence of another article. The rest (talk without a name, a number or a shared word) never
-aligned on the evaluation data, and would not be a fact on its own. A sentence repeated with
-different punctuation or case (a republished copy) is embedded once.
+Embedding is the cost of a comparison (e5 runs at ~35 sentences/s on 2 cores, the faster model
+chosen by encoders.py at 500-850/s), so a sentence is embedded only when it can have a
+counterpart: when it names something or gives a value (its counterpart may give another value:
+that is a conflict), or shares two content words with a sentence of another article. The rest
+(talk without a name, a number or a shared word) never aligned on the evaluation data, and would
+not be a fact on its own. A sentence repeated with different punctuation or case (a republished
+copy) is embedded once.
 """
 
 from __future__ import annotations
