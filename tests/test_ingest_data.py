@@ -8,14 +8,14 @@ import json
 import random
 import re
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from parallax.eval import shared_data
 from parallax.ingest import read_inputs
-from parallax.ingest.normalize import repair_text
+from parallax.ingest.normalize import date_from_url, repair_text
 from parallax.model import Article, ReadError
 
 
@@ -81,6 +81,25 @@ def test_events_dev_jsonl() -> None:
             assert article.published is not None
             assert article.published.isoformat().startswith(prefix.group(1))
 
+
+
+def test_events_dev_urls_date_the_undated() -> None:
+    """A day in the URL dates an article given no date; on real news it is the event's day or
+    the next (reports appear the day after)."""
+    folder = data_dir("events-dev", "articles.jsonl").parent
+    events = {e["event"]: e for e in map(json.loads, (folder / "events.jsonl").open())}
+    records = [json.loads(line) for line in (folder / "articles.jsonl").open(encoding="utf-8")]
+    articles, _ = split(list(read_inputs([str(folder / "articles.jsonl")])))
+    dated_by_url = [
+        (article, record) for article, record in zip(articles, records, strict=True)
+        if not record["date"] and not re.match(r"\s*date \d{4}-\d{2}-\d{2}", record["text"])
+        and (found := date_from_url(record["url"])) and found.has_day
+    ]
+    assert len(dated_by_url) >= 10
+    for article, record in dated_by_url:
+        assert article.published is not None
+        event_day = date.fromisoformat(events[record["event"]]["date"][:10])
+        assert 0 <= (article.published.date() - event_day).days <= 2, record["id"]
 
 def test_language_detection_on_events_dev() -> None:
     """Detected (not given) languages agree with the hand-labelled ones on real news."""

@@ -1,12 +1,15 @@
 """Normalisation: text repair, language, dates, outlets and content hashes."""
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
 from parallax.ingest.normalize import (
+    FoundDate,
     content_hash,
+    date_from_url,
     detect_language,
+    most_precise,
     outlet_from_url,
     parse_date,
     repair_text,
@@ -109,18 +112,55 @@ def test_parse_date_refuses_what_it_cannot_know(value: object) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "rest", "published"),
+    ("text", "rest", "published", "has_day"),
     [
-        (" date 2020-12-29 Russian Foreign Minister", "Russian Foreign Minister", "2020-12-29"),
-        ("date 2022-07\nTOKIO (dpa-AFX) - Japans", "TOKIO (dpa-AFX) - Japans", "2022-07-01"),
-        ("Update 2020-12-29 talks", "Update 2020-12-29 talks", None),
-        ("date 2020-12-29T10 talks", "date 2020-12-29T10 talks", None),
+        (" date 2020-12-29 Russian Foreign Minister", "Russian Foreign Minister", "2020-12-29",
+         True),
+        ("date 2022-07\nTOKIO (dpa-AFX) - Japans", "TOKIO (dpa-AFX) - Japans", "2022-07-01", False),
+        ("Update 2020-12-29 talks", "Update 2020-12-29 talks", None, None),
+        ("date 2020-12-29T10 talks", "date 2020-12-29T10 talks", None, None),
     ],
 )
-def test_split_date_prefix(text: str, rest: str, published: str | None) -> None:
-    body, date = split_date_prefix(text)
+def test_split_date_prefix(text: str, rest: str, published: str | None, has_day: bool | None
+                           ) -> None:
+    body, found = split_date_prefix(text)
     assert body == rest
-    assert (date.date().isoformat() if date else None) == published
+    assert (found.when.date().isoformat() if found else None) == published
+    assert (found.has_day if found else None) == has_day
+
+
+@pytest.mark.parametrize(
+    ("url", "published", "has_day"),
+    [
+        ("https://plenglish.com/news/2023/05/14/turkish-will-go-to-the-polls", "2023-05-14", True),
+        ("https://www.tellerreport.com/news/2020-12-29-moscow-and-ankara.SksFq.html", "2020-12-29",
+         True),
+        ("http://en.people.cn/n3/2022/0426/c90000-10089254.html", "2022-04-26", True),
+        ("http://articles.latimes.com/2013/may/03/la-me-0504-lohan-rehab-20130504", "2013-05-04",
+         True),
+        ("https://oglobo.globo.com/mundo/noticia/2023/04/policia-encontra.ghtml", "2023-04-01",
+         False),
+        # ids that look like dates are not dates: no such day, before 1990, after tomorrow
+        ("https://en.mehrnews.com/news/201272/Erdogan-wins-runoff", None, None),
+        ("https://example.com/a/20697025.html", None, None),
+        ("https://example.com/1989/11/09/wall", None, None),
+        ("https://example.com/2031/01/01/future", None, None),
+        ("https://example.com/story?date=2020-12-29", None, None),  # the path only
+        (None, None, None),
+    ],
+)
+def test_date_from_url(url: str | None, published: str | None, has_day: bool | None) -> None:
+    found = date_from_url(url, today=date(2026, 12, 3))
+    assert (found.when.date().isoformat() if found else None) == published
+    assert (found.has_day if found else None) == has_day
+
+
+def test_the_date_that_names_its_day_wins() -> None:
+    month = FoundDate(datetime(2022, 7, 1, tzinfo=UTC), has_day=False)
+    day = FoundDate(datetime(2022, 7, 8, tzinfo=UTC), has_day=True)
+    assert most_precise(month, day) == day.when
+    assert most_precise(month, None) == month.when
+    assert most_precise(None, None) is None
 
 
 @pytest.mark.parametrize(

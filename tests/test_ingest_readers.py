@@ -72,6 +72,23 @@ def test_text_headline_becomes_title() -> None:
 
 
 @pytest.mark.parametrize(
+    ("published", "url", "expected"),
+    [
+        (None, "https://example.com/2022/10/28/musk-twitter", datetime(2022, 10, 28, tzinfo=UTC)),
+        ("2022-10-27", "https://example.com/2022/10/28/x", datetime(2022, 10, 27, tzinfo=UTC)),
+        (None, "https://example.com/2022/10/musk-twitter", datetime(2022, 10, 1, tzinfo=UTC)),
+        (None, "https://example.com/musk-twitter", datetime(2022, 10, 1, tzinfo=UTC)),
+    ],
+)
+def test_a_given_date_then_a_day_then_a_month(published: str | None, url: str,
+                                              expected: datetime) -> None:
+    """The crawl marker names only the month: a day in the URL is better, a given date best."""
+    article = article_from_text(f"date 2022-10 {BODY}", source="x.txt", url=url,
+                                published=published)
+    assert article.published == expected
+
+
+@pytest.mark.parametrize(
     "first_line",
     [
         "Lavrov said this.",  # a sentence

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
@@ -213,16 +214,62 @@ def _dateparser(text: str) -> datetime | None:
     return dateparser.parse(text, settings=_DATEPARSER_SETTINGS)
 
 
+@dataclass(frozen=True)
+class FoundDate:
+    """A date read from around an article (a crawl marker, its URL) rather than given with it,
+    and whether it names the day or only the month ("date 2022-07", /2023/04/)."""
+
+    when: datetime
+    has_day: bool
+
+
+def most_precise(*found: FoundDate | None) -> datetime | None:
+    """The first date that names its day, else the first that names only its month: a
+    month read as its first day can be four weeks off, which the linker takes for another
+    event."""
+    known = [f for f in found if f is not None]
+    return next((f.when for f in sorted(known, key=lambda f: not f.has_day)), None)
+
+
 # The crawl prefix of the seed and events-dev texts: " date 2020-12-29 Russian Foreign ...".
 _DATE_PREFIX = re.compile(r"\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)(?=\s|$)\s*")
 
 
-def split_date_prefix(text: str) -> tuple[str, datetime | None]:
+def split_date_prefix(text: str) -> tuple[str, FoundDate | None]:
     """Strip a leading "date YYYY-MM[-DD]" crawl marker; return the text and that date."""
     match = _DATE_PREFIX.match(text)
-    if not match:
+    when = parse_date(match.group(1)) if match else None
+    if match is None or when is None:
         return text, None
-    return text[match.end() :], parse_date(match.group(1))
+    return text[match.end() :], FoundDate(when, has_day=len(match.group(1)) == 10)
+
+
+# Dates news sites put in article paths, tried in this order (htmldate reads URLs alike):
+# /2022/07/08/, 2020-12-29-, /n3/2022/0426/, -20130504.html, and the month alone: /2023/04/.
+_URL_DAYS = (
+    re.compile(r"(?<!\d)((?:19|20)\d\d)[/_.-](\d\d?)[/_.-](\d\d?)(?!\d)"),
+    re.compile(r"(?<!\d)((?:19|20)\d\d)/(\d\d)(\d\d)(?!\d)"),
+    re.compile(r"(?<!\d)((?:19|20)\d\d)(\d\d)(\d\d)(?!\d)"),
+)
+_URL_MONTH = re.compile(r"/((?:19|20)\d\d)/(\d\d)/")
+EARLIEST = date(1990, 1, 1)  # older "dates" in a news URL are ids, not publication days
+
+
+def date_from_url(url: str | None, today: date | None = None) -> FoundDate | None:
+    """The publication date an article's URL path states, if any; ids that merely look like
+    dates are refused when they are not a real day between 1990 and tomorrow."""
+    path = urlsplit(url).path if url else ""
+    latest = (today or datetime.now(UTC).date()).toordinal() + 1
+    for pattern, has_day in [*((p, True) for p in _URL_DAYS), (_URL_MONTH, False)]:
+        for match in pattern.finditer(path):
+            year, month, day = (*map(int, match.groups()), 1)[:3]
+            try:
+                found = date(year, month, day)
+            except ValueError:
+                continue
+            if found >= EARLIEST and found.toordinal() <= latest:
+                return FoundDate(datetime(year, month, day, tzinfo=UTC), has_day)
+    return None
 
 
 _HOST_PREFIXES = ("www.", "amp.", "m.", "mobile.")

@@ -15,7 +15,9 @@ from parallax.model import Article, SourceFormat
 
 from .normalize import (
     content_hash,
+    date_from_url,
     detect_language,
+    most_precise,
     normalize_lang,
     outlet_from_url,
     parse_date,
@@ -53,7 +55,8 @@ def build_article(
     article_id: str | None = None,
     find_title: bool = False,
 ) -> Article:
-    """Normalise one article. `published` is any date form; the text's crawl prefix backs it up."""
+    """Normalise one article. `published` is any date form; the text's crawl prefix and the
+    date in the URL back it up, the one that names the day first."""
     body, prefix_date = split_date_prefix(repair_text(text))
     title = _one_line(title)
     if title is None and find_title:
@@ -69,7 +72,7 @@ def build_article(
         url=url,
         outlet=(outlet or "").strip() or outlet_from_url(url),
         lang=normalize_lang(lang) or detect_language(body),
-        published=parse_date(published) or prefix_date,
+        published=parse_date(published) or most_precise(prefix_date, date_from_url(url)),
         author=_one_line(author),
         source=source,
         source_format=source_format,
