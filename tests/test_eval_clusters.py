@@ -59,8 +59,8 @@ def _data(name: str) -> Path:
 # The acceptance bars, and the floors below which the current model must never fall
 # (measured figures minus a small margin; see scripts/fit_linker.py for how they are measured).
 TARGETS = {"events-dev/articles.jsonl": 0.90, "ecbplus-dev/documents.jsonl": 0.95}
-# Measured 2026-12-03 with params.json fitted 2026-11-22: 0.804 and 0.853.
-FLOORS = {"events-dev/articles.jsonl": 0.79, "ecbplus-dev/documents.jsonl": 0.84}
+# Measured 2026-12-03 with params.json refitted that day (URL dates): 0.810 and 0.855.
+FLOORS = {"events-dev/articles.jsonl": 0.80, "ecbplus-dev/documents.jsonl": 0.845}
 
 
 @cache
