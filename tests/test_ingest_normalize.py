@@ -146,6 +146,7 @@ def test_split_date_prefix(text: str, rest: str, published: str | None, has_day:
         ("https://example.com/1989/11/09/wall", None, None),
         ("https://example.com/2031/01/01/future", None, None),
         ("https://example.com/story?date=2020-12-29", None, None),  # the path only
+        ("http://[malformed/2020/12/29/x", None, None),
         (None, None, None),
     ],
 )

@@ -258,7 +258,10 @@ EARLIEST = date(1990, 1, 1)  # older "dates" in a news URL are ids, not publicat
 def date_from_url(url: str | None, today: date | None = None) -> FoundDate | None:
     """The publication date an article's URL path states, if any; ids that merely look like
     dates are refused when they are not a real day between 1990 and tomorrow."""
-    path = urlsplit(url).path if url else ""
+    try:
+        path = urlsplit(url).path if url else ""
+    except ValueError:  # a malformed URL ("http://[x/...") dates nothing; the article stays
+        return None
     latest = (today or datetime.now(UTC).date()).toordinal() + 1
     for pattern, has_day in [*((p, True) for p in _URL_DAYS), (_URL_MONTH, False)]:
         for match in pattern.finditer(path):
