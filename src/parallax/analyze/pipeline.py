@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
@@ -24,6 +24,7 @@ from parallax.analyze.nlp import get_nlp
 from parallax.analyze.quotes import extract_quotes
 from parallax.analyze.sentences import split_sentences
 from parallax.analyze.slots import extract_slots
+from parallax.ingest.normalize import is_publication_day
 from parallax.model import Analysis, Article, Quote, Slot
 
 if TYPE_CHECKING:  # spaCy is imported when a text first needs it, beside the embedder
@@ -186,12 +187,11 @@ def _quotes(text: str, lang: str, analysis: Analysis, doc: Doc | None) -> list[Q
 
 def published_from_text(slots: Sequence[Slot], today: date | None = None) -> datetime | None:
     """The first full date written in the text (news states its own date early: a dateline or
-    a crawl prefix), ignoring dates in the future, as UTC midnight."""
-    latest = (today or datetime.now(UTC).date()) + timedelta(days=1)
+    a crawl prefix) that could be a publication day, as UTC midnight."""
     for slot in sorted(slots, key=lambda s: s.start):
         if slot.kind != "date" or not _ISO_DATE.match(slot.value):
             continue
         day = date.fromisoformat(slot.value)
-        if date(1990, 1, 1) <= day <= latest:
+        if is_publication_day(day, today):
             return datetime(day.year, day.month, day.day, tzinfo=UTC)
     return None

@@ -89,6 +89,10 @@ class Material:
     def published(self, i: int) -> datetime | None:
         return self.articles[i].published or self.analyses[i].published
 
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Sentence-model vectors of texts (sentences, quotes), each distinct text once."""
+        return embed_unique(self.encoder.embed, texts, self.encoder.dim)
+
     def cosine(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Cosines of sentence-model vectors, on the scale the thresholds were chosen on."""
         return self.encoder.cosine(a, b)
@@ -133,8 +137,7 @@ def build_material(
         material.units.extend(_units_of(i, articles[i], analysis, material))
     material.embedded = worth_embedding(material.units)
     chosen = np.flatnonzero(material.embedded)
-    found = embed_unique(material.encoder.embed, [material.units[k].text for k in chosen],
-                         material.encoder.dim)
+    found = material.embed([material.units[k].text for k in chosen])
     material.vectors = np.zeros((len(material.units), found.shape[1]), dtype=np.float32)
     material.vectors[chosen] = found
     return material

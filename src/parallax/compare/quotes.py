@@ -23,7 +23,7 @@ import numpy as np
 
 from parallax.compare.cluster import average_linkage
 from parallax.compare.entities import display_name
-from parallax.compare.material import Material, embed_unique, words
+from parallax.compare.material import Material, words
 from parallax.model import Quote
 
 SAME_SPEAKER = 0.85  # cosine of two quotes by one speaker that say the same thing
@@ -152,8 +152,7 @@ def _vectors(material: Material, items: list[Item]) -> np.ndarray:
         else:
             todo.append(n)
     if todo:
-        out[todo] = embed_unique(material.encoder.embed, [items[n].quote.text for n in todo],
-                                 material.encoder.dim)
+        out[todo] = material.embed([items[n].quote.text for n in todo])
     return out
 
 

@@ -10,7 +10,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from itertools import islice
@@ -244,34 +244,40 @@ def split_date_prefix(text: str) -> tuple[str, FoundDate | None]:
     return text[match.end() :], FoundDate(when, has_day=len(match.group(1)) == 10)
 
 
+EARLIEST = date(1990, 1, 1)  # older "dates" in a URL or an undated text are ids or history
+
+
+def is_publication_day(day: date, today: date | None = None) -> bool:
+    """Whether an article could have been published on `day`: not before news went online, not
+    after tomorrow (time zones). A date found around or inside a text is only a guess."""
+    return EARLIEST <= day <= (today or datetime.now(UTC).date()) + timedelta(days=1)
+
+
 # Dates news sites put in article paths, tried in this order (htmldate reads URLs alike):
 # /2022/07/08/, 2020-12-29-, /n3/2022/0426/, -20130504.html, and the month alone: /2023/04/.
-_URL_DAYS = (
-    re.compile(r"(?<!\d)((?:19|20)\d\d)[/_.-](\d\d?)[/_.-](\d\d?)(?!\d)"),
-    re.compile(r"(?<!\d)((?:19|20)\d\d)/(\d\d)(\d\d)(?!\d)"),
-    re.compile(r"(?<!\d)((?:19|20)\d\d)(\d\d)(\d\d)(?!\d)"),
+_URL_DATES = (
+    (re.compile(r"(?<!\d)((?:19|20)\d\d)[/_.-](\d\d?)[/_.-](\d\d?)(?!\d)"), True),
+    (re.compile(r"(?<!\d)((?:19|20)\d\d)/(\d\d)(\d\d)(?!\d)"), True),
+    (re.compile(r"(?<!\d)((?:19|20)\d\d)(\d\d)(\d\d)(?!\d)"), True),
+    (re.compile(r"/((?:19|20)\d\d)/(\d\d)/"), False),
 )
-_URL_MONTH = re.compile(r"/((?:19|20)\d\d)/(\d\d)/")
-EARLIEST = date(1990, 1, 1)  # older "dates" in a news URL are ids, not publication days
 
 
 def date_from_url(url: str | None, today: date | None = None) -> FoundDate | None:
     """The publication date an article's URL path states, if any; ids that merely look like
-    dates are refused when they are not a real day between 1990 and tomorrow."""
+    dates are refused when they are not a real day that `is_publication_day`."""
     try:
         path = urlsplit(url).path if url else ""
     except ValueError:  # a malformed URL ("http://[x/...") dates nothing; the article stays
         return None
-    latest = (today or datetime.now(UTC).date()).toordinal() + 1
-    for pattern, has_day in [*((p, True) for p in _URL_DAYS), (_URL_MONTH, False)]:
+    for pattern, has_day in _URL_DATES:
         for match in pattern.finditer(path):
-            year, month, day = (*map(int, match.groups()), 1)[:3]
             try:
-                found = date(year, month, day)
+                found = date(int(match[1]), int(match[2]), int(match[3]) if has_day else 1)
             except ValueError:
                 continue
-            if found >= EARLIEST and found.toordinal() <= latest:
-                return FoundDate(datetime(year, month, day, tzinfo=UTC), has_day)
+            if is_publication_day(found, today):
+                return FoundDate(datetime(found.year, found.month, found.day, tzinfo=UTC), has_day)
     return None
 
 
