@@ -4,6 +4,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from parallax.eval.clusters import cluster_stream
 from parallax.link.cluster import OnlineClusterer
 from parallax.link.features import profile
 from parallax.link.index import CentroidIndex
@@ -55,10 +56,12 @@ def test_article_without_embedding_opens_its_own_story():
     assert clusterer.add(bare) == 1
 
 
-def test_nothing_joins_a_story_below_the_threshold():
-    strict = replace(LinkParams.load(), join_threshold=1.01)
-    story = _assign(OnlineClusterer(strict), ORDER)
-    assert len(set(story.values())) == len(TEXTS)
+@pytest.mark.parametrize("regroup", [0, 20])
+def test_nothing_joins_a_story_below_the_threshold(regroup):
+    strict = replace(LinkParams.load(), join_threshold=1.01, regroup_cut=1.01,
+                     regroup_members=regroup)
+    story = cluster_stream([analysis(name) for name in ORDER], strict)
+    assert len(set(story)) == len(TEXTS)
 
 
 def test_story_score_blends_member_probabilities_with_the_centroid_cosine():
@@ -133,3 +136,50 @@ def test_restored_corpus_statistics_equal_the_ones_built_by_adding():
     for term in probe.terms():
         assert restored.idf(term) == built.idf(term)
     assert np.allclose(restored.centred(probe), built.centred(probe), atol=1e-12)
+
+
+# regrouping: a later report can take an earlier one out of the wrong story
+
+_TWINS = {("a1", "a2"): 0.9, ("a1", "b1"): 0.7, ("a2", "b1"): 0.7,
+          ("b1", "b2"): 0.95, ("a1", "b2"): 0.45, ("a2", "b2"): 0.45}
+
+
+def _regrouping(members: int) -> OnlineClusterer:
+    """A clusterer whose pair probabilities come from _TWINS: a1 and a2 report one event, b1
+    and b2 its twin; b1 alone looks like the first event (0.7), b2 does not (0.45)."""
+    params = replace(LinkParams.load(), join_threshold=0.6, best_members=1, centroid_weight=0.0,
+                     regroup_members=members, regroup_floor=0.3, regroup_cut=0.6)
+    clusterer = OnlineClusterer(params)
+
+    def look(a, b) -> float:
+        return _TWINS[tuple(sorted((a.article_id, b.article_id)))]
+
+    clusterer._pair_probability = lambda p, member, story: look(p, member)
+    clusterer._member_probability = look
+    return clusterer
+
+
+def _bare(name: str):
+    """An article whose embedding makes every story a candidate; the table decides."""
+    v = np.ones(16) + 0.01 * np.random.default_rng(sum(map(ord, name))).normal(size=16)
+    return replace(analysis("quake_en"), article_id=name,
+                   embedding=(v / np.linalg.norm(v)).astype(np.float32))
+
+
+def test_a_later_report_takes_the_first_report_of_a_twin_out_of_the_wrong_story():
+    clusterer = _regrouping(members=20)
+    story = {name: clusterer.add(_bare(name)) for name in ("a1", "a2", "b1")}
+    assert story["a1"] == story["a2"] == story["b1"]  # b1 alone is close enough to join
+    assert clusterer.take_moves() == []
+    b2 = clusterer.add(_bare("b2"))
+    # b1 and b2 match each other far better than the a-story: average linkage splits them off
+    assert b2 != story["a1"]
+    assert [(m.article_id, s) for m, s in clusterer.take_moves()] == [("b1", b2)]
+    assert clusterer.take_moves() == []  # reported once
+
+
+def test_without_regrouping_the_twin_follows_its_first_report():
+    clusterer = _regrouping(members=0)
+    story = {name: clusterer.add(_bare(name)) for name in ("a1", "a2", "b1", "b2")}
+    assert len(set(story.values())) == 1
+    assert clusterer.take_moves() == []

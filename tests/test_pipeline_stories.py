@@ -45,8 +45,10 @@ def _full_reload(store: Store, article_ids: list[str]) -> dict[str, int]:
         clusterer.load((story.id, analyses[a]) for a in story.article_ids if a in analyses)
     analyses = store.get_analyses(todo)
     todo = [i for i in todo if i in analyses]
-    pairs = [(todo[k], clusterer.add(analyses[todo[k]]))
-             for k in stream_order([analyses[i].published for i in todo])]
+    pairs = []
+    for k in stream_order([analyses[i].published for i in todo]):
+        pairs.append((todo[k], clusterer.add(analyses[todo[k]])))
+        pairs.extend((m.article_id, story) for m, story in clusterer.take_moves())
     store.assign(pairs)
     assigned.update(pairs)
     return assigned
@@ -85,8 +87,10 @@ def test_one_call_gives_the_stories_of_one_stream(store):
     ids = _fill(store)
     _, analyses = _demo()
     clusterer = OnlineClusterer(new_story_id=itertools.count(1).__next__)
-    expected = {ids[k]: clusterer.add(analyses[k])
-                for k in stream_order([a.published for a in analyses])}
+    expected = {}
+    for k in stream_order([a.published for a in analyses]):
+        expected[ids[k]] = clusterer.add(analyses[k])
+        expected.update((m.article_id, story) for m, story in clusterer.take_moves())
     assert assign_stories(store, ids) == expected
 
 
@@ -183,3 +187,44 @@ def test_the_store_refuses_pairs_decided_from_an_old_state(store):
     with pytest.raises(ConcurrentAssignment, match="another writer"):
         store.assign([(ids[1], 1)], based_on=version)
     assert store.story_ids_of(ids[:2]) == {ids[0]: 1}
+
+
+def test_regrouping_moves_a_stored_member_and_its_story_vectors_follow(
+    store, make_article, monkeypatch
+):
+    """b1 joins the a-story in one call; b2, in a later call, takes it out (see
+    test_link_cluster's _TWINS). The move is stored with the arrival, the corpus statistics
+    count each article once, and the stories are those of one in-memory stream."""
+    from dataclasses import replace
+
+    from parallax.link.cluster import OnlineClusterer as Clusterer
+    from parallax.link.params import LinkParams
+    from test_link_cluster import _TWINS, _bare
+
+    params = replace(LinkParams.load(), join_threshold=0.6, best_members=1, centroid_weight=0.0,
+                     regroup_members=20, regroup_floor=0.3, regroup_cut=0.6)
+    monkeypatch.setattr(LinkParams, "load", classmethod(lambda cls, path=None: params))
+
+    def look(self, a, b, *story) -> float:
+        return _TWINS[tuple(sorted((a.article_id, b.article_id)))]
+
+    monkeypatch.setattr(Clusterer, "_pair_probability", look)
+    monkeypatch.setattr(Clusterer, "_member_probability", look)
+    names = ["a1", "a2", "b1", "b2"]
+    store.add_articles([make_article(id=name) for name in names])
+    store.save_analyses([_bare(name) for name in names])
+    first = assign_stories(store, names[:3])
+    assert len(set(first.values())) == 1
+    second = assign_stories(store, ["b2"])
+    now = store.story_ids_of(names)
+    assert now["b1"] == now["b2"] == second["b2"] != now["a1"] == now["a2"]
+    vectors = store.story_vectors([now["a1"], now["b1"]])
+    assert vectors[now["a1"]].members == 2 and vectors[now["b1"]].members == 2
+    assert store.link_state().members == 4
+    stream = OnlineClusterer(params)
+    expected = {}
+    for name in names:
+        expected[name] = stream.add(_bare(name))
+        expected.update((m.article_id, s) for m, s in stream.take_moves())
+    assert len(set(expected.values())) == 2
+    assert (expected["b1"] == expected["b2"]) and (expected["a1"] == expected["a2"])

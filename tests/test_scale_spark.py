@@ -12,6 +12,7 @@ import json
 import os
 import random
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -80,10 +81,9 @@ def _unit(v: np.ndarray) -> np.ndarray:
 
 def params_for_tests() -> LinkParams:
     """The fitted model with a shorter window, so that undated articles are the only bridge
-    between the synthetic events and their twins a year later."""
-    from dataclasses import replace
-
-    return replace(LinkParams.load(), window_days=60.0)
+    between the synthetic events and their twins a year later; without regrouping, which the
+    Spark engine does not replay."""
+    return replace(LinkParams.load(), window_days=60.0, regroup_members=0)
 
 
 def test_merged_partial_statistics_equal_the_sequential_ones():
@@ -111,6 +111,15 @@ def test_blocked_linking_gives_the_online_engines_stories(partitions):
     assert 4 <= len(set(online)) < len(analyses)  # the stream has joins and splits
     blocked = sl.link_in_process(analyses, params, partitions=partitions)
     assert bcubed(blocked, online)["f1"] == 1.0
+
+
+def test_the_backfill_forms_the_stories_of_the_online_engine_without_regrouping():
+    analyses = synthetic()
+    regrouping = replace(params_for_tests(), regroup_members=20)
+    online = cluster_stream(analyses, regrouping)
+    assert online != cluster_stream(analyses, params_for_tests())  # regrouping changes stories
+    blocked = sl.link_in_process(analyses, regrouping, partitions=2)
+    assert bcubed(blocked, cluster_stream(analyses, params_for_tests()))["f1"] == 1.0
 
 
 def test_pairs_the_blocking_missed_are_scored_until_the_online_policy_is_reproduced(monkeypatch):
@@ -276,14 +285,14 @@ def test_backfill_writes_the_store_and_parquet(spark, tmp_path):
 
 @pytest.mark.spark
 @pytest.mark.slow
-def test_demo_corpus_spark_matches_the_default_engine(spark):
+def test_demo_corpus_spark_matches_the_default_engine_without_regrouping(spark):
     """Measured: identical partitions (BCubed F1 0.932 both, 2026-12-03)."""
     from parallax.analyze import analyze_many
     from parallax.eval.clusters import read_labelled_corpus, score_partition
     from parallax.scale.spark import cluster_articles
 
     articles, gold = read_labelled_corpus(DEMO)
-    online = cluster_stream(analyze_many(articles))
+    online = cluster_stream(analyze_many(articles), replace(LinkParams.load(), regroup_members=0))
     stories = cluster_articles(spark, articles)
     agreement = bcubed(stories, online)["f1"]
     spark_f1 = score_partition(stories, gold)["bcubed"]["f1"]
@@ -295,14 +304,15 @@ def test_demo_corpus_spark_matches_the_default_engine(spark):
 
 @pytest.mark.spark
 @pytest.mark.slow
-def test_events_dev_spark_is_within_003_of_the_default_engine(spark):
+def test_events_dev_spark_is_within_003_of_the_default_engine_without_regrouping(spark):
     path = shared_data() / "events-dev" / "articles.jsonl"
     if not path.exists():
         pytest.skip(f"evaluation data not found: {path}")
     from parallax.eval.clusters import run_clusters
     from parallax.scale.spark import run_clusters as run_spark
 
-    default = run_clusters(path)["bcubed"]["f1"]
+    default = run_clusters(path, params=replace(LinkParams.load(), regroup_members=0))
+    default = default["bcubed"]["f1"]
     on_spark = run_spark(path)["bcubed"]["f1"]  # on the running local[2] session
     print(f"events-dev BCubed F1: default {default:.4f}, spark {on_spark:.4f}")
     assert abs(on_spark - default) <= 0.03

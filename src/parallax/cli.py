@@ -576,9 +576,10 @@ def backfill(
 
     [bold]--engine spark[/] reads, analyses and scores article pairs in parallel on Apache Spark,
     in local mode or on a cluster (--master, or spark-submit; see src/parallax/scale/README.md).
-    It forms the stories the online engine would: candidate pairs are blocked by time window
-    and nearest neighbours, scored with the same model and statistics, and stories are formed
-    by replaying the online engine's policy in date order.
+    It forms the stories the online engine would without regrouping (a later article moving
+    earlier ones): candidate pairs are blocked by time window and nearest neighbours, scored
+    with the same model and statistics, and stories are formed by replaying the online
+    engine's policy in date order.
     It builds stories from scratch: it needs a store without stories, or --output.
 
     [bold]Examples[/]

@@ -116,6 +116,7 @@ def _assign_once(
             for index in stream_order([analyses[i].published for i in todo]):
                 article_id = todo[index]
                 pairs.append((article_id, clusterer.add(analyses[article_id])))
+                pairs.extend((m.article_id, story) for m, story in clusterer.take_moves())
                 if progress:
                     progress(1)
     except BaseException:

@@ -67,13 +67,19 @@ def read_labelled_corpus(folder: Path) -> tuple[list[Article], list[str]]:
 
 
 def cluster_stream(analyses: Sequence[Analysis], params=None) -> list[int]:
-    """Story id per analysis (in input order), assigned by streaming them in `stream_order`."""
-    from parallax.link.cluster import OnlineClusterer, stream_order
+    """Story id per analysis (in input order) once the stream has been read, assigned by
+    streaming them in `stream_order` (regrouping may move an article after it was placed)."""
+    from parallax.link.cluster import OnlineClusterer, profile, stream_order
 
     clusterer = OnlineClusterer(params)
     story = [0] * len(analyses)
+    where: dict[int, int] = {}  # id(profile) -> index
     for i in stream_order([a.published for a in analyses]):
-        story[i] = clusterer.add(analyses[i])
+        p = profile(analyses[i])
+        where[id(p)] = i
+        story[i] = clusterer.place(p)
+        for moved, story_id in clusterer.take_moves():
+            story[where[id(moved)]] = story_id
     return story
 
 
@@ -87,13 +93,14 @@ def score_partition(pred: Sequence[int], gold: Sequence[str]) -> dict:
     }
 
 
-def run_clusters(path: Path, *, progress: Progress = None) -> dict:
+def run_clusters(path: Path, *, progress: Progress = None, params=None) -> dict:
+    """`parallax eval clusters`: `params` default to the fitted ones (LinkParams.load())."""
     from parallax.analyze.pipeline import analyze_many
 
     start = time.perf_counter()
     path = Path(path)
     articles, gold = read_labelled_corpus(path) if path.is_dir() else read_labelled(path)
     analyses = analyze_many(articles, progress=progress)
-    result = score_partition(cluster_stream(analyses), gold)
+    result = score_partition(cluster_stream(analyses, params), gold)
     result["seconds"] = round(time.perf_counter() - start, 3)
     return result

@@ -11,17 +11,31 @@ each member, so a story whose members each match only part of a new report still
 (4) join the best story if its score reaches `join_threshold`. Cost per article is bounded by
 top_k × scan_members pair scorings plus one centroid search, whatever the size of the store.
 
+**Regrouping** (`regroup_members` > 0) lets a later article revise earlier decisions. A greedy
+stream errs in one typical way: the first report of an event joins the story of its twin (the
+same teams' earlier final, the first round of the election) because its own story does not
+exist yet, and every later report of it follows. When an arrival scores at least
+`regroup_floor` with several stories (or reaches the threshold with one), the arrival and the
+`regroup_members` closest members of each such story are clustered again by average linkage
+of P(same event) over every pair among them, cut at `regroup_cut`: a group's members must
+match each other on average, not just one of them. Each resulting group keeps the story it
+shares most members with; the rest open new stories, and members beyond the closest stay
+where they were. Members moved this way are reported by `take_moves`. The cost per arrival
+stays bounded, by (1 + top_k × regroup_members)² / 2 pair scorings.
+
 Everything is deterministic for the same input order: ties go to the older story.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
 
 from parallax.link.features import CorpusStats, Profile, pair_features, profile
 from parallax.link.index import CentroidIndex
@@ -49,6 +63,14 @@ class _Story:
         if p.published is not None:
             self.first = min(self.first or p.published, p.published)
             self.last = max(self.last or p.published, p.published)
+
+    def remove(self, p: Profile) -> None:
+        """Take a member out (regrouping moved it): sums and dates are those of the rest."""
+        rest = [m for m in self.members if m is not p]
+        self.members, self.embedded, self._matrix = [], [], None
+        self.total = self.first = self.last = None
+        for m in rest:
+            self.add(m)
 
     def centroid(self) -> np.ndarray | None:
         if self.total is None:
@@ -94,7 +116,8 @@ def stream_order(dates: Sequence[datetime | None]) -> list[int]:
 class StoryState(Protocol):
     """Stories kept outside the clusterer (in a store, see `parallax.link.state`): a mapping that
     reads a story when first asked for it, the corpus statistics, the centroid index, and two
-    hints to read in bulk what the next steps will ask for. Scoring is the same either way."""
+    hints to read in bulk what the next steps will ask for (`prepare`: the n closest members of
+    these stories and their terms). Scoring is the same either way."""
 
     stories: MutableMapping[int, Any]  # story id -> an object with `_Story`'s methods
     stats: CorpusStats
@@ -102,7 +125,7 @@ class StoryState(Protocol):
 
     def load(self, story_ids: Sequence[int]) -> None: ...
 
-    def prepare(self, p: Profile, story_ids: Sequence[int]) -> None: ...
+    def prepare(self, p: Profile, story_ids: Sequence[int], n: int) -> None: ...
 
 
 class OnlineClusterer:
@@ -123,18 +146,20 @@ class OnlineClusterer:
         self._next_id = 0
         self._stories: MutableMapping[int, Any] = state.stories if state is not None else {}
         self._index: CentroidIndex | None = state.index if state is not None else None
+        self._moves: list[tuple[Profile, int]] = []
+        self._arrival_p: dict[int, float] = {}  # id(member) -> P(same) with the current arrival
 
     def __len__(self) -> int:
         return len(self._stories)
 
     def add(self, analysis: Analysis) -> int:
         """Assign one article and return the id of the story it joined or opened."""
-        p = profile(analysis)
-        story_id, score = self.best_story(p)
-        if story_id is None or score < self.params.join_threshold:
-            story_id = self._allocate()
-        self._attach(story_id, p)
-        return story_id
+        return self.place(profile(analysis))
+
+    def take_moves(self) -> list[tuple[Profile, int]]:
+        """Earlier articles that regrouping moved since the last call, with their new story."""
+        moves, self._moves = self._moves, []
+        return moves
 
     def load(self, members: Iterable[tuple[int, Analysis]]) -> None:
         """Restore state from stored (story_id, analysis) pairs, in their original order."""
@@ -144,15 +169,90 @@ class OnlineClusterer:
 
     def best_story(self, p: Profile) -> tuple[int | None, float]:
         """The best candidate story for a profile and its score, without changing any state."""
-        best: tuple[int | None, float] = (None, 0.0)
+        return _best(self._scores(p))
+
+    def _scores(self, p: Profile) -> dict[int, float]:
+        """Score of each candidate story, in candidate order."""
+        self._arrival_p = {}
         candidates = self._candidates(p)
         if self._state is not None:
-            self._state.prepare(p, candidates)
-        for story_id in candidates:
-            score = self._story_score(p, self._stories[story_id])
-            if score > best[1]:
-                best = (story_id, score)
-        return best
+            self._state.prepare(p, candidates, self.params.scan_members)
+        return {story_id: self._story_score(p, self._stories[story_id]) for story_id in candidates}
+
+    def place(self, p: Profile) -> int:
+        """`add` for an article already profiled."""
+        scores = self._scores(p)
+        involved = self._involved(scores)
+        if involved:
+            story_id = self._regroup(p, involved)
+        else:
+            story_id, score = _best(scores)
+            if story_id is None or score < self.params.join_threshold:
+                story_id = self._allocate()
+        self._attach(story_id, p)
+        return story_id
+
+    def _involved(self, scores: dict[int, float]) -> list[int]:
+        """The stories to regroup with the arrival: none unless it is near two stories or
+        reaches the threshold with one (an arrival that joins nothing cannot regroup)."""
+        if not self.params.regroup_members:
+            return []
+        near = [s for s, score in scores.items() if score >= self.params.regroup_floor]
+        if len(near) > 1 or any(scores[s] >= self.params.join_threshold for s in near):
+            return near
+        return []
+
+    def _regroup(self, p: Profile, involved: list[int]) -> int:
+        """Average-linkage clustering of the arrival and the closest members of the involved
+        stories; moves members whose group changed story, returns the arrival's story id."""
+        if self._state is not None:
+            self._state.prepare(p, involved, self.params.regroup_members)
+        nodes, owners = [p], [-1]
+        for story_id in involved:
+            members = self._stories[story_id].closest(p.embedding, self.params.regroup_members)
+            nodes += members
+            owners += [story_id] * len(members)
+        tree = linkage(self._distances(p, nodes, owners), "average")
+        labels = [int(x) for x in fcluster(tree, 1.0 - self.params.regroup_cut, "distance")]
+        name = self._group_stories(labels, owners, involved)
+        for node, owner, label in zip(nodes[1:], owners[1:], labels[1:], strict=True):
+            if name[label] != owner:
+                self._move(node, owner, name[label])
+        return name[labels[0]]
+
+    def _distances(self, p: Profile, nodes: list[Profile], owners: list[int]) -> np.ndarray:
+        """Condensed 1 - P(same event) over all node pairs (scipy's order)."""
+        out = []
+        for i, a in enumerate(nodes):
+            for b, owner in zip(nodes[i + 1 :], owners[i + 1 :], strict=True):
+                if i:
+                    probability = self._member_probability(a, b)
+                else:
+                    probability = self._arrival_p.get(id(b))
+                    if probability is None:
+                        probability = self._pair_probability(p, b, self._stories[owner])
+                out.append(1.0 - probability)
+        return np.asarray(out)
+
+    def _group_stories(self, labels: list[int], owners: list[int], involved: list[int]
+                       ) -> dict[int, int]:
+        """Story id per group: the involved story it shares most members with (on a tie, the
+        story found first), each story once; other groups get new stories."""
+        rank = {story_id: i for i, story_id in enumerate(involved)}
+        shared = Counter(zip(labels[1:], owners[1:], strict=True))
+        name: dict[int, int] = {}
+        for label, owner in sorted(shared, key=lambda k: (-shared[k], rank[k[1]], k[0])):
+            if label not in name and owner not in name.values():
+                name[label] = owner
+        for label in sorted(set(labels) - set(name)):
+            name[label] = self._allocate()
+        return name
+
+    def _move(self, p: Profile, old: int, new: int) -> None:
+        self._stories[old].remove(p)
+        self._index_story(old)
+        self._join(new, p)
+        self._moves.append((p, new))
 
     def _candidates(self, p: Profile) -> list[int]:
         """Nearest stories by centroid; an article without an embedding opens its own story."""
@@ -167,7 +267,10 @@ class OnlineClusterer:
 
     def _story_score(self, p: Profile, story: _Story) -> float:
         members = story.closest(p.embedding, self.params.scan_members)
-        probs = sorted((self._pair_probability(p, m, story) for m in members), reverse=True)
+        probs = []
+        for m in members:
+            probs.append(self._arrival_p.setdefault(id(m), self._pair_probability(p, m, story)))
+        probs.sort(reverse=True)
         best = probs[: self.params.best_members]
         members_score = sum(best) / len(best)
         weight = self.params.centroid_weight
@@ -183,6 +286,10 @@ class OnlineClusterer:
         x = pair_features(p, member, self.stats, b_published=when)
         return self.params.probability(named(x))
 
+    def _member_probability(self, a: Profile, b: Profile) -> float:
+        """P(same event) of two stored members, with the statistics at the current arrival."""
+        return self.params.probability(named(pair_features(a, b, self.stats)))
+
     def _allocate(self) -> int:
         if self._new_story_id is not None:
             return self._new_story_id()
@@ -191,13 +298,31 @@ class OnlineClusterer:
         return story_id
 
     def _attach(self, story_id: int, p: Profile) -> None:
+        self._join(story_id, p)
+        self.stats.add(p)
+
+    def _join(self, story_id: int, p: Profile) -> None:
         story = self._stories.setdefault(story_id, _Story())
         story.add(p)
-        centroid = story.centroid()
-        if centroid is not None:
-            if self._index is None:
-                self._index = CentroidIndex(len(centroid), self.params.hnsw_above)
-                if self._state is not None:
-                    self._state.index = self._index
-            self._index.upsert(story_id, centroid)
-        self.stats.add(p)
+        self._index_story(story_id)
+
+    def _index_story(self, story_id: int) -> None:
+        centroid = self._stories[story_id].centroid()
+        if centroid is None:
+            if self._index is not None and story_id in self._index:
+                self._index.remove(story_id)
+            return
+        if self._index is None:
+            self._index = CentroidIndex(len(centroid), self.params.hnsw_above)
+            if self._state is not None:
+                self._state.index = self._index
+        self._index.upsert(story_id, centroid)
+
+
+def _best(scores: dict[int, float]) -> tuple[int | None, float]:
+    """The highest score (above 0) and its story; ties go to the story found first."""
+    best: tuple[int | None, float] = (None, 0.0)
+    for story_id, score in scores.items():
+        if score > best[1]:
+            best = (story_id, score)
+    return best

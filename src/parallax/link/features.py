@@ -74,6 +74,7 @@ class Profile:
     values: Mapping[str, frozenset[str]]  # VALUE_KINDS -> canonical values
     latest_year: int | None  # the latest year the article states or was published in
     minhash: tuple[int, ...]
+    article_id: str = ""  # whom to tell when regrouping moves the article to another story
 
     def terms(self) -> Iterable[str]:
         """Every namespaced term whose document frequency the corpus statistics track."""
@@ -149,6 +150,7 @@ def profile(analysis: Analysis) -> Profile:
         values={kind: frozenset(v) for kind, v in values.items()},
         latest_year=_latest_year(analysis),
         minhash=tuple(analysis.minhash),
+        article_id=analysis.article_id,
     )
 
 

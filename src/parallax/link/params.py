@@ -53,6 +53,12 @@ class LinkParams:
     best_members: int = 2  # story score = mean P(same) over this many best-scoring members
     centroid_weight: float = 0.0  # share of the story score given to the centroid cosine
     window_days: float = 90.0  # dated stories further than this from a dated article are skipped
+    # Regrouping (see link/cluster.py): up to this many closest members of each story scoring
+    # at least `regroup_floor` are re-clustered with the arrival by average linkage of P(same),
+    # cut at `regroup_cut` (a group's pairs must average at least that); 0 members: never.
+    regroup_members: int = 0
+    regroup_floor: float = 0.3
+    regroup_cut: float = 0.5
     hnsw_above: int = 20000  # stories; below this, exact numpy search is both faster and exact
     embedding_mean: tuple[float, ...] = ()  # mean training embedding: the centre of a new stream
     meta: Mapping[str, object] = field(default_factory=dict)  # provenance: data, figures, date

@@ -29,6 +29,7 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ from parallax.link.params import LinkParams
 from parallax.model import Analysis
 from parallax.store import Store
 from parallax.store.link_state import CorpusDelta, LinkState, StoryVector
+from parallax.store.store import MemberVector
 
 INDEX_ENV = "PARALLAX_INDEX_DIR"
 PERSIST_ABOVE = 2000  # stories; below this, building the index from story_vectors is quicker
@@ -128,15 +130,17 @@ class StoredStory(_Story):
         self.count = vector.members
         self._entries: list[str | Profile] | None = None  # article ids, or this call's profiles
         self._vectors: list[np.ndarray | None] = []
+        self._dates: list[datetime | None] = []
         self._pending: list[Profile] = []  # joined before the members were read
 
     @property
     def read(self) -> bool:
         return self._entries is not None
 
-    def set_members(self, members: Sequence[tuple[str, np.ndarray | None]]) -> None:
-        self._entries = [article_id for article_id, _ in members]
-        self._vectors = [vector for _, vector in members]
+    def set_members(self, members: Sequence[MemberVector]) -> None:
+        self._entries = [article_id for article_id, _, _ in members]
+        self._vectors = [vector for _, vector, _ in members]
+        self._dates = [published for _, _, published in members]
         self.embedded = [i for i, v in enumerate(self._vectors) if v is not None]
         self._matrix = None
         for p in self._pending:
@@ -147,9 +151,24 @@ class StoredStory(_Story):
         assert self._entries is not None
         self._entries.append(p)
         self._vectors.append(p.embedding)
+        self._dates.append(p.published)
         if p.embedding is not None:
             self.embedded.append(len(self._entries) - 1)
             self._matrix = None
+
+    def remove(self, p: Profile) -> None:
+        """`_Story.remove` on entries; regrouping only moves members it has read."""
+        assert self._entries is not None
+        i = next(i for i, e in enumerate(self._entries) if e is p or e == p.article_id)
+        for column in (self._entries, self._vectors, self._dates):
+            del column[i]
+        self.embedded = [i for i, v in enumerate(self._vectors) if v is not None]
+        self._matrix = None
+        self.count -= 1
+        vectors = [np.asarray(self._vectors[i], dtype=np.float64) for i in self.embedded]
+        self.total = np.sum(vectors, axis=0) if vectors else None
+        dates = [d for d in self._dates if d is not None]
+        self.first, self.last = (min(dates), max(dates)) if dates else (None, None)
 
     def add(self, p: Profile) -> None:
         if self._entries is None:
@@ -342,12 +361,11 @@ class StoreState:
     def load(self, story_ids: Sequence[int]) -> None:
         self.stories.load(story_ids)
 
-    def prepare(self, p: Profile, story_ids: Sequence[int]) -> None:
-        """Before scoring p against these stories: read their members, the analyses of the
+    def prepare(self, p: Profile, story_ids: Sequence[int], n: int) -> None:
+        """Before scoring p against these stories: read their members, the analyses of the n
         closest ones, and the document frequencies of every term involved, in a few queries."""
         stories = [self.stories[s] for s in story_ids]
         self.read_members([s for s in stories if isinstance(s, StoredStory) and not s.read])
-        n = self.params.scan_members
         wanted: list[str] = []
         members: list[Profile] = [p]
         for story in stories:
@@ -389,11 +407,13 @@ class StoreState:
     # writing
 
     def commit(self, pairs: Sequence[tuple[str, int]], analyses: dict[str, Analysis]) -> None:
-        """Store the memberships with the state they imply, in one transaction."""
+        """Store the memberships with the state they imply, in one transaction. `analyses` are
+        the articles new to the stories; the other pairs move stored members (regrouping)."""
+        new = {a for a, _ in pairs if a in analyses}
         delta = CorpusDelta(
-            article_ids={a for a, _ in pairs},
+            article_ids=new,
             terms=self.df.delta,
-            languages=language_sums(analyses[article_id] for article_id, _ in pairs),
+            languages=language_sums(analyses[article_id] for article_id in new),
         )
         try:
             version = self.store.assign(pairs, corpus=delta, based_on=self._link.version)

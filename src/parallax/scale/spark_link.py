@@ -20,14 +20,18 @@ online engine's own:
 3. **Story formation** (`form_stories`, driver, sequential): the online engine's policy
    itself (an `OnlineClusterer` subclass: centroid retrieval, time window, closest members,
    best members, centroid weight, join threshold, tie-breaking), replayed in stream order over
-   the precomputed pair probabilities instead of scoring pairs. The pair feature that depends
-   on a story's state (the date assumed for an undated member: its story's nearest date) is
-   recomputed here. The online policy may ask for a pair the blocking did not produce (a
-   story's closest member that is not among the article's nearest earlier articles): it
-   counts as 0 and is recorded; those pairs are then scored (step 2 again) and stories formed
-   again, until a formation asks for nothing missing (at most MAX_ROUNDS times). That fixed
-   point is the online engine's own partition, since every probability it used is the one the
-   online engine computes.
+   the precomputed pair probabilities instead of scoring pairs. Without regrouping: that
+   compares earlier articles with each other under the statistics of each arrival, pairs no
+   blocking foresees (asking for them round after round did not converge: each round moved the
+   first divergence by about one article), and the driver holds no terms to score them itself.
+   So the backfill forms the stories of the online engine with `regroup_members = 0`.
+   The pair feature that depends on a story's state (the date assumed for an undated member:
+   its story's nearest date) is recomputed here. The online policy may ask for a pair the
+   blocking did not produce (a story's closest member that is not among the article's nearest
+   earlier articles): it counts as 0 and is recorded; those pairs are then scored (step 2
+   again) and stories formed again, until a formation asks for nothing missing (at most
+   MAX_ROUNDS times). That fixed point is the online engine's own partition (without
+   regrouping), since every probability it used is the one the online engine computes.
 
 "The one the online engine computes" holds up to one implementation detail of the online
 engine: `CorpusStats` caches IDF values and vector norms until the stream has grown by
@@ -42,7 +46,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -223,7 +227,7 @@ class _Replay(OnlineClusterer):
         self._rank = 0
         self.missing: dict[int, list[int]] = {}
 
-    def place(self, rank: int, p: Profile) -> int:
+    def replay(self, rank: int, p: Profile) -> int:
         self._rank_of[id(p)] = self._rank = rank
         scored = self._scored.get(rank)
         if scored is None:
@@ -232,11 +236,7 @@ class _Replay(OnlineClusterer):
             self._current = dict(zip(scored.refs.tolist(), scored.probabilities.tolist(),
                                      strict=True))
             self._features = scored.features
-        story_id, score = self.best_story(p)
-        if story_id is None or score < self.params.join_threshold:
-            story_id = self._allocate()
-        self._attach(story_id, p)
-        return story_id
+        return self.place(p)
 
     def _pair_probability(self, p: Profile, member: Profile, story) -> float:
         ref = self._rank_of[id(member)]
@@ -258,10 +258,11 @@ class _Replay(OnlineClusterer):
 def form_stories(
     light: Sequence[Profile], scored: Mapping[int, Scored], params: LinkParams
 ) -> tuple[list[int], dict[int, list[int]]]:
-    """Story id (0, 1, … in order of opening) per rank, placing ranks 0, 1, … in turn; and the
-    pairs the online policy asked for that are not in `scored` (counted as probability 0)."""
-    replay = _Replay(params, scored)
-    stories = [replay.place(rank, p) for rank, p in enumerate(light)]
+    """Story id (0, 1, … in order of opening) per rank, placing ranks 0, 1, … in turn with the
+    online policy without regrouping; and the pairs it asked for that are not in `scored`
+    (counted as probability 0)."""
+    replay = _Replay(replace(params, regroup_members=0), scored)
+    stories = [replay.replay(rank, p) for rank, p in enumerate(light)]
     return stories, replay.missing
 
 

@@ -96,6 +96,7 @@ class StoryListing:
 
 
 StorySort = Literal["articles", "recent"]
+MemberVector = tuple[str, np.ndarray | None, datetime | None]  # article id, embedding, date
 
 
 class Store:
@@ -496,17 +497,17 @@ class Store:
             for rows in result.partitions():
                 yield [(r.story_id, r.embedded, link_state.vector_from(r.total)) for r in rows]
 
-    def member_vectors(
-        self, story_ids: Sequence[int]
-    ) -> dict[int, list[tuple[str, np.ndarray | None]]]:
-        """Each story's analysed members (article id, embedding), oldest first, undated last."""
-        out: dict[int, list[tuple[str, np.ndarray | None]]] = {s: [] for s in story_ids}
+    def member_vectors(self, story_ids: Sequence[int]) -> dict[int, list[MemberVector]]:
+        """Each story's analysed members (article id, embedding, analysed publication date),
+        oldest first, undated last."""
+        out: dict[int, list[MemberVector]] = {s: [] for s in story_ids}
         with self._read() as conn:
             for chunk in _chunks(list(story_ids)):
                 query = link_state.members_query(chunk, analyses.c.article_id,
-                                                 analyses.c.embedding)
+                                                 analyses.c.embedding, analyses.c.published)
                 for r in conn.execute(query):
-                    out[r.story_id].append((r.article_id, link_state.embedding_from(r.embedding)))
+                    out[r.story_id].append(
+                        (r.article_id, link_state.embedding_from(r.embedding), r.published))
         return out
 
     def term_df(self, terms: Sequence[str]) -> dict[str, int]:
@@ -527,9 +528,9 @@ class Store:
             story_ids = list(conn.execute(ids_query).scalars())
         for chunk in _chunks(story_ids, batch):
             members = self.member_vectors(chunk)
-            found = self.get_analyses([a for s in chunk for a, _ in members[s]])
+            found = self.get_analyses([a for s in chunk for a, _, _ in members[s]])
             for story_id in chunk:
-                for article_id, _ in members[story_id]:
+                for article_id, _, _ in members[story_id]:
                     yield story_id, found[article_id]
 
     def replace_corpus_stats(self, corpus: CorpusDelta) -> None:
