@@ -16,9 +16,10 @@ What it fits: (1) a logistic regression P(same event) on pair features, trained 
 same-event pair plus each article's nearest neighbours by embedding (the pairs the online
 clusterer actually has to decide), each data set weighing the same and both classes balanced
 within a set; (2) ridge regressions of the SemEval aspects on the same features plus that logit;
-(3) the clustering knobs (join threshold, members per story score, weight of the story
-centroid cosine) by grid search on the mean
-BCubed F1 of streaming each clustering set. Only plain numbers are written.
+(3) the clustering knobs by grid search on the mean BCubed F1 of streaming each clustering
+set: first the greedy policy's (join threshold, members per story score, weight of the story
+centroid cosine), then, with those fixed, regrouping on or off and its average-linkage cut.
+Only plain numbers are written.
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
-from itertools import product
+from itertools import chain, product
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,8 @@ NEIGHBOURS = 15  # nearest articles per article taken as candidate pairs
 THRESHOLDS = np.round(np.arange(0.20, 0.86, 0.05), 2)
 BEST_MEMBERS = (1, 2, 3)
 CENTROID_WEIGHTS = (0.0, 0.1, 0.2)
+REGROUP_MEMBERS = 20  # closest members of each story near an arrival, when regrouping
+REGROUP_CUTS = np.round(np.arange(0.35, 0.71, 0.05), 2)
 
 
 @dataclass
@@ -256,13 +259,24 @@ def memoised(s: ClusterSet):
             _MODELS[id(self.params.same)] = self.params.same  # alive, so its id stays unique
         return probabilities[key]
 
+    real_member = cl.OnlineClusterer._member_probability
+
+    def cached_member(self, a, b) -> float:
+        key = (*sorted((id(a), id(b))), self.stats.n, id(self.params.same))
+        if key not in probabilities:
+            probabilities[key] = real_member(self, a, b)
+            _MODELS[id(self.params.same)] = self.params.same
+        return probabilities[key]
+
     cl.profile, cl.pair_features = cached_profile, cached_features
     cl.OnlineClusterer._pair_probability = cached_probability
+    cl.OnlineClusterer._member_probability = cached_member
     try:
         yield
     finally:
         cl.profile, cl.pair_features = real_profile, real_features
         cl.OnlineClusterer._pair_probability = real_probability
+        cl.OnlineClusterer._member_probability = real_member
 
 
 def cluster_scores(sets: Sequence[ClusterSet], params: LinkParams) -> dict[str, float]:
@@ -275,18 +289,34 @@ def cluster_scores(sets: Sequence[ClusterSet], params: LinkParams) -> dict[str, 
 
 
 def tune(sets: Sequence[ClusterSet], params: LinkParams, *, verbose: bool = False) -> LinkParams:
-    """Grid-search the story-score knobs and the join threshold on mean BCubed F1 of the sets."""
-    best = (-1.0, params)
-    for members, weight, threshold in product(BEST_MEMBERS, CENTROID_WEIGHTS, THRESHOLDS):
-        trial = replace(params, join_threshold=float(threshold), best_members=members,
-                        centroid_weight=weight)
+    """Grid-search the greedy policy's knobs (story score, join threshold) on the mean BCubed F1
+    of the sets; then, with those fixed, whether to regroup and where to cut. The greedy knobs
+    are also what the Spark backfill (which does not regroup) uses."""
+    greedy = _best_of(sets, (
+        replace(params, join_threshold=float(threshold), best_members=members,
+                centroid_weight=weight, regroup_members=0)
+        for members, weight, threshold in product(BEST_MEMBERS, CENTROID_WEIGHTS, THRESHOLDS)
+    ), verbose)
+    return _best_of(sets, chain([greedy], (
+        replace(greedy, regroup_members=REGROUP_MEMBERS, regroup_cut=float(cut))
+        for cut in REGROUP_CUTS
+    )), verbose)
+
+
+def _best_of(sets: Sequence[ClusterSet], trials: Iterable[LinkParams], verbose: bool
+             ) -> LinkParams:
+    """The trial with the best mean BCubed F1 (the first one on a tie)."""
+    best: tuple[float, LinkParams | None] = (-1.0, None)
+    for trial in trials:
         scores = cluster_scores(sets, trial)
         mean = float(np.mean(list(scores.values())))
         if verbose:
-            print(f"  members={members} centroid={weight} threshold={threshold:.2f} {scores}"
-                  f" mean={mean:.4f}")
+            print(f"  regroup={trial.regroup_members} cut={trial.regroup_cut}"
+                  f" members={trial.best_members} centroid={trial.centroid_weight}"
+                  f" threshold={trial.join_threshold:.2f} {scores} mean={mean:.4f}")
         if mean > best[0] + 1e-9:
             best = (mean, trial)
+    assert best[1] is not None
     return best[1]
 
 
@@ -346,7 +376,8 @@ def cross_validate(sets: Sequence[ClusterSet], table: PairTable, sem: SemEval,
         report[f"{s.name} left out"] = {
             "bcubed_f1": round(cluster_scores([s], trial)[s.name], 4),
             "join_threshold": trial.join_threshold, "best_members": trial.best_members,
-            "centroid_weight": trial.centroid_weight}
+            "centroid_weight": trial.centroid_weight, "regroup_members": trial.regroup_members,
+            "regroup_cut": trial.regroup_cut}
     # 3. SemEval: grouped 5-fold of the aspect regressions
     oof = np.zeros(len(sem.pairs))
     for train_idx, test_idx in GroupKFold(n_splits=5).split(sem.x, groups=sem.groups):
@@ -411,6 +442,8 @@ def fit(sets: Sequence[ClusterSet], sem: SemEval, *, verbose: bool = False
         "join_threshold": params.join_threshold,
         "best_members": params.best_members,
         "centroid_weight": params.centroid_weight,
+        "regroup_members": params.regroup_members,
+        "regroup_cut": params.regroup_cut,
     }
     return params, report
 
