@@ -8,6 +8,7 @@ seed, rensa's own hashing), so they can be stored and compared later.
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -42,4 +43,4 @@ def jaccard(a: Sequence[int], b: Sequence[int]) -> float:
     """Estimated Jaccard similarity: the share of signature positions that agree."""
     if not a or not b or len(a) != len(b):
         return 0.0
-    return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
+    return sum(map(operator.eq, a, b)) / len(a)  # the clusterer calls this ~10^5 times a stream

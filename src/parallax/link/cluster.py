@@ -288,7 +288,7 @@ class OnlineClusterer:
 
     def _member_probability(self, a: Profile, b: Profile) -> float:
         """P(same event) of two stored members, with the statistics at the current arrival."""
-        return self.params.probability(named(pair_features(a, b, self.stats)))
+        return self.params.probability(named(self.stats.pair(a, b)))
 
     def _allocate(self) -> int:
         if self._new_story_id is not None:

@@ -180,6 +180,10 @@ class CorpusStats:
         # recomputing every member's norms for every article dominated the cost of scoring.
         self._idf: dict[str, float] = {}
         self._derived: dict[tuple[int, str], tuple[Profile, Any]] = {}
+        # Pair features of two stored articles: regrouping compares the same members again with
+        # each arrival of their event. Everything they are computed from is one of the cached
+        # values above, so until the next refresh a recomputation would give the same vector.
+        self._pairs: dict[tuple[int, int], tuple[Profile, Profile, np.ndarray]] = {}
         self._fresh_until = 0
 
     REFRESH = 0.02
@@ -190,6 +194,7 @@ class CorpusStats:
         if self.n > self._fresh_until:
             self._idf.clear()
             self._derived.clear()
+            self._pairs.clear()
             self._fresh_until = int(self.n * (1 + self.REFRESH))
         if p.embedding is not None:
             e = np.asarray(p.embedding, dtype=np.float64)
@@ -207,6 +212,14 @@ class CorpusStats:
         """Length of the profile's TF-IDF vector of one of WEIGHTED_KINDS."""
         return self._memo(p, kind, lambda: math.sqrt(
             sum((tf * self.idf(t)) ** 2 for t, tf in p.weights[kind].items())))
+
+    def pair(self, a: Profile, b: Profile) -> np.ndarray:
+        """`pair_features(a, b, self)`, kept until the next refresh (both dates their own)."""
+        key = (id(a), id(b)) if id(a) < id(b) else (id(b), id(a))
+        entry = self._pairs.get(key)
+        if entry is None:
+            entry = self._pairs[key] = (a, b, pair_features(a, b, self))
+        return entry[2]
 
     def _memo(self, p: Profile, what: str, compute: Callable[[], Any]) -> Any:
         """Cache by profile identity; the entry holds the profile, so its id stays unique."""
@@ -248,7 +261,11 @@ def _tfidf_cosine(a: Profile, b: Profile, kind: str, stats: CorpusStats) -> floa
     wa, wb = a.weights[kind], b.weights[kind]
     if len(wa) > len(wb):
         wa, wb = wb, wa
-    dot = sum(tf * wb[t] * stats.idf(t) ** 2 for t, tf in wa.items() if t in wb)
+    dot, idf = 0, stats.idf  # a plain loop: this is the clusterer's innermost one
+    for t, tf in wa.items():
+        other = wb.get(t)
+        if other is not None:
+            dot += tf * other * idf(t) ** 2
     if not dot:
         return 0.0
     return dot / (stats.norm(a, kind) * stats.norm(b, kind))
@@ -267,7 +284,9 @@ def _number(value: str) -> tuple[str, float] | None:
         return None
 
 
+@lru_cache(maxsize=1 << 14)
 def _by_unit(values: frozenset[str]) -> dict[str, list[float]]:
+    """Amounts per unit, sorted (cached: one profile's numbers are compared many times)."""
     out: dict[str, list[float]] = {}
     for parsed in map(_number, values):
         if parsed:
