@@ -529,7 +529,8 @@ class Engine(StrEnum):
 EngineOption = Annotated[
     Engine,
     typer.Option("--engine", help="local: the single-machine engine; spark: Apache Spark "
-                 "(pip install 'parallax-news\\[spark]', Java 17+)."),
+                 "(pip install 'parallax-news\\[spark]', Java 17+), which forms the "
+                 "stories without regrouping."),
 ]
 MasterOption = Annotated[
     str | None,
