@@ -268,8 +268,9 @@ class OnlineClusterer:
     def _story_score(self, p: Profile, story: _Story) -> float:
         members = story.closest(p.embedding, self.params.scan_members)
         probs = []
-        for m in members:
-            probs.append(self._arrival_p.setdefault(id(m), self._pair_probability(p, m, story)))
+        for m in members:  # kept for regrouping, which compares the arrival with them again
+            probs.append(self._pair_probability(p, m, story))
+            self._arrival_p[id(m)] = probs[-1]
         probs.sort(reverse=True)
         best = probs[: self.params.best_members]
         members_score = sum(best) / len(best)
