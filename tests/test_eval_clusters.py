@@ -59,7 +59,7 @@ def _data(name: str) -> Path:
 # The acceptance bars, and the floors below which the current model must never fall
 # (measured figures minus a small margin; see scripts/fit_linker.py for how they are measured).
 TARGETS = {"events-dev/articles.jsonl": 0.90, "ecbplus-dev/documents.jsonl": 0.95}
-# Measured 2026-12-03 with params.json refitted that day with regrouping: 0.884 and 0.877
+# Measured 2026-12-03 with params.json refitted that day with regrouping: 0.884 and 0.881
 # (0.810 and 0.855 without regrouping, as the Spark backfill forms stories).
 FLOORS = {"events-dev/articles.jsonl": 0.87, "ecbplus-dev/documents.jsonl": 0.865}
 

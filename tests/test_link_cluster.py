@@ -144,7 +144,7 @@ _TWINS = {("a1", "a2"): 0.9, ("a1", "b1"): 0.7, ("a2", "b1"): 0.7,
           ("b1", "b2"): 0.95, ("a1", "b2"): 0.45, ("a2", "b2"): 0.45}
 
 
-def _regrouping(members: int) -> OnlineClusterer:
+def _regrouping(members: int, table: dict = _TWINS) -> OnlineClusterer:
     """A clusterer whose pair probabilities come from _TWINS: a1 and a2 report one event, b1
     and b2 its twin; b1 alone looks like the first event (0.7), b2 does not (0.45)."""
     params = replace(LinkParams.load(), join_threshold=0.6, best_members=1, centroid_weight=0.0,
@@ -152,7 +152,7 @@ def _regrouping(members: int) -> OnlineClusterer:
     clusterer = OnlineClusterer(params)
 
     def look(a, b) -> float:
-        return _TWINS[tuple(sorted((a.article_id, b.article_id)))]
+        return table[tuple(sorted((a.article_id, b.article_id)))]
 
     clusterer._pair_probability = lambda p, member, story: look(p, member)
     clusterer._member_probability = look
@@ -181,5 +181,16 @@ def test_a_later_report_takes_the_first_report_of_a_twin_out_of_the_wrong_story(
 def test_without_regrouping_the_twin_follows_its_first_report():
     clusterer = _regrouping(members=0)
     story = {name: clusterer.add(_bare(name)) for name in ("a1", "a2", "b1", "b2")}
+    assert len(set(story.values())) == 1
+    assert clusterer.take_moves() == []
+
+
+def test_a_member_left_alone_by_regrouping_stays_in_its_story():
+    """a3 joined a1 and a2 on average (0.65); x matches a1 and a2 but not a3, so a3 falls
+    below the cut with the three of them. Alone, it is no story of its own: it stays."""
+    table = {("a1", "a2"): 0.9, ("a1", "a3"): 0.65, ("a2", "a3"): 0.65,
+             ("a1", "x"): 0.9, ("a2", "x"): 0.9, ("a3", "x"): 0.2}
+    clusterer = _regrouping(members=20, table=table)
+    story = {name: clusterer.add(_bare(name)) for name in ("a1", "a2", "a3", "x")}
     assert len(set(story.values())) == 1
     assert clusterer.take_moves() == []

@@ -19,9 +19,10 @@ exist yet, and every later report of it follows. When an arrival scores at least
 `regroup_members` closest members of each such story are clustered again by average linkage
 of P(same event) over every pair among them, cut at `regroup_cut`: a group's members must
 match each other on average, not just one of them. Each resulting group keeps the story it
-shares most members with; the rest open new stories, and members beyond the closest stay
-where they were. Members moved this way are reported by `take_moves`. The cost per arrival
-stays bounded, by (1 + top_k × regroup_members)² / 2 pair scorings.
+shares most members with; the rest open new stories (a lone earlier member stays put), and
+members beyond the closest stay where they were. Members moved this way are reported by
+`take_moves`. The cost per arrival stays bounded, by (1 + top_k × regroup_members)² / 2 pair
+scorings.
 
 Everything is deterministic for the same input order: ties go to the older story.
 """
@@ -237,15 +238,20 @@ class OnlineClusterer:
     def _group_stories(self, labels: list[int], owners: list[int], involved: list[int]
                        ) -> dict[int, int]:
         """Story id per group: the involved story it shares most members with (on a tie, the
-        story found first), each story once; other groups get new stories."""
+        story found first), each story once; other groups get new stories, except a lone
+        earlier member, which stays where it is: being alone is no evidence for a story of its
+        own (it only lacks support on average), and evicting it made held-out stories split."""
         rank = {story_id: i for i, story_id in enumerate(involved)}
         shared = Counter(zip(labels[1:], owners[1:], strict=True))
+        size = Counter(labels)
         name: dict[int, int] = {}
         for label, owner in sorted(shared, key=lambda k: (-shared[k], rank[k[1]], k[0])):
             if label not in name and owner not in name.values():
                 name[label] = owner
-        for label in sorted(set(labels) - set(name)):
-            name[label] = self._allocate()
+        for label, owner in zip(labels, owners, strict=True):
+            if label not in name:
+                lone = size[label] == 1 and label != labels[0]
+                name[label] = owner if lone else self._allocate()
         return name
 
     def _move(self, p: Profile, old: int, new: int) -> None:
