@@ -66,11 +66,11 @@ from rapidfuzz.distance import Indel
 from parallax.analyze.gazetteer import gazetteer
 from parallax.analyze.names import fold
 from parallax.compare.align import SAME_FACT, Alignment
-from parallax.compare.cluster import average_linkage
 from parallax.compare.entities import display_name
 from parallax.compare.facts import Fact
 from parallax.compare.material import Material, Unit, embed_unique
 from parallax.compare.quotes import QuoteGroup
+from parallax.link.linkage import average_linkage
 from parallax.model import Slot
 
 ABOUT = {"number": "number", "money": "number", "percent": "number", "bare": "number",

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from parallax.compare.align import SAME_FACT, Alignment
-from parallax.compare.cluster import average_linkage
 from parallax.compare.material import Material
+from parallax.link.linkage import average_linkage
 
 
 @dataclass

@@ -21,9 +21,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from parallax.compare.cluster import average_linkage
 from parallax.compare.entities import display_name
 from parallax.compare.material import Material, words
+from parallax.link.linkage import average_linkage
 from parallax.model import Quote
 
 SAME_SPEAKER = 0.85  # cosine of two quotes by one speaker that say the same thing

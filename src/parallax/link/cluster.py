@@ -36,10 +36,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
 
 from parallax.link.features import CorpusStats, Profile, pair_features, profile
 from parallax.link.index import CentroidIndex
+from parallax.link.linkage import average_linkage
 from parallax.link.params import LinkParams
 from parallax.link.similarity import named
 from parallax.model import Analysis
@@ -213,27 +213,28 @@ class OnlineClusterer:
             members = self._stories[story_id].closest(p.embedding, self.params.regroup_members)
             nodes += members
             owners += [story_id] * len(members)
-        tree = linkage(self._distances(p, nodes, owners), "average")
-        labels = [int(x) for x in fcluster(tree, 1.0 - self.params.regroup_cut, "distance")]
+        labels = [0] * len(nodes)
+        groups = average_linkage(self._probabilities(p, nodes, owners), self.params.regroup_cut)
+        for label, group in enumerate(groups):
+            for k in group:
+                labels[k] = label
         name = self._group_stories(labels, owners, involved)
         for node, owner, label in zip(nodes[1:], owners[1:], labels[1:], strict=True):
             if name[label] != owner:
                 self._move(node, owner, name[label])
         return name[labels[0]]
 
-    def _distances(self, p: Profile, nodes: list[Profile], owners: list[int]) -> np.ndarray:
-        """Condensed 1 - P(same event) over all node pairs (scipy's order)."""
-        out = []
-        for i, a in enumerate(nodes):
-            for b, owner in zip(nodes[i + 1 :], owners[i + 1 :], strict=True):
-                if i:
-                    probability = self._member_probability(a, b)
-                else:
-                    probability = self._arrival_p.get(id(b))
-                    if probability is None:
-                        probability = self._pair_probability(p, b, self._stories[owner])
-                out.append(1.0 - probability)
-        return np.asarray(out)
+    def _probabilities(self, p: Profile, nodes: list[Profile], owners: list[int]) -> np.ndarray:
+        """P(same event) of every pair of nodes (the arrival first), NaN on the diagonal."""
+        n = len(nodes)
+        out = np.full((n, n), np.nan)
+        for j in range(1, n):
+            known = self._arrival_p.get(id(nodes[j]))
+            out[0, j] = out[j, 0] = (known if known is not None else
+                                     self._pair_probability(p, nodes[j], self._stories[owners[j]]))
+            for i in range(1, j):
+                out[i, j] = out[j, i] = self._member_probability(nodes[i], nodes[j])
+        return out
 
     def _group_stories(self, labels: list[int], owners: list[int], involved: list[int]
                        ) -> dict[int, int]:

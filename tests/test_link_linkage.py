@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from parallax.compare.cluster import average_linkage
+from parallax.link.linkage import average_linkage
 
 
 def _matrix(n: int, pairs: dict[tuple[int, int], float], fill: float = 0.0) -> np.ndarray:
