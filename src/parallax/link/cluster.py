@@ -66,12 +66,19 @@ class _Story:
             self.last = max(self.last or p.published, p.published)
 
     def remove(self, p: Profile) -> None:
-        """Take a member out (regrouping moved it): sums and dates are those of the rest."""
-        rest = [m for m in self.members if m is not p]
-        self.members, self.embedded, self._matrix = [], [], None
-        self.total = self.first = self.last = None
-        for m in rest:
-            self.add(m)
+        """Take a member out (regrouping moved it)."""
+        self.members = [m for m in self.members if m is not p]
+        self.embedded = [i for i, m in enumerate(self.members) if m.embedding is not None]
+        self._recount([m.embedding for m in self.members], [m.published for m in self.members])
+
+    def _recount(self, vectors: Sequence[np.ndarray | None],
+                 dates: Sequence[datetime | None]) -> None:
+        """Embedding sum and date range of the members left after one was taken out."""
+        kept = [np.asarray(v, dtype=np.float64) for v in vectors if v is not None]
+        self.total = np.sum(kept, axis=0) if kept else None
+        known = [d for d in dates if d is not None]
+        self.first, self.last = (min(known), max(known)) if known else (None, None)
+        self._matrix = None
 
     def centroid(self) -> np.ndarray | None:
         if self.total is None:

@@ -163,12 +163,8 @@ class StoredStory(_Story):
         for column in (self._entries, self._vectors, self._dates):
             del column[i]
         self.embedded = [i for i, v in enumerate(self._vectors) if v is not None]
-        self._matrix = None
         self.count -= 1
-        vectors = [np.asarray(self._vectors[i], dtype=np.float64) for i in self.embedded]
-        self.total = np.sum(vectors, axis=0) if vectors else None
-        dates = [d for d in self._dates if d is not None]
-        self.first, self.last = (min(dates), max(dates)) if dates else (None, None)
+        self._recount(self._vectors, self._dates)
 
     def add(self, p: Profile) -> None:
         if self._entries is None:
