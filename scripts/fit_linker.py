@@ -251,22 +251,22 @@ def memoised(s: ClusterSet):
     real_probability = cl.OnlineClusterer._pair_probability
     probabilities = _MEMO_P.setdefault(id(s.analyses), {})
 
-    def cached_probability(self, p, member, story) -> float:
-        when = story.nearest_date(p.published) if p.published is not None else None
-        key = (id(p), id(member), self.stats.n, when, id(self.params.same))
+    def remembered(self, key: tuple, compute) -> float:
+        key = (*key, self.stats.n, id(self.params.same))
         if key not in probabilities:
-            probabilities[key] = real_probability(self, p, member, story)
+            probabilities[key] = compute()
             _MODELS[id(self.params.same)] = self.params.same  # alive, so its id stays unique
         return probabilities[key]
+
+    def cached_probability(self, p, member, story) -> float:
+        when = story.nearest_date(p.published) if p.published is not None else None
+        return remembered(self, (id(p), id(member), when),
+                          lambda: real_probability(self, p, member, story))
 
     real_member = cl.OnlineClusterer._member_probability
 
     def cached_member(self, a, b) -> float:
-        key = (*sorted((id(a), id(b))), self.stats.n, id(self.params.same))
-        if key not in probabilities:
-            probabilities[key] = real_member(self, a, b)
-            _MODELS[id(self.params.same)] = self.params.same
-        return probabilities[key]
+        return remembered(self, tuple(sorted((id(a), id(b)))), lambda: real_member(self, a, b))
 
     cl.profile, cl.pair_features = cached_profile, cached_features
     cl.OnlineClusterer._pair_probability = cached_probability
@@ -374,10 +374,7 @@ def cross_validate(sets: Sequence[ClusterSet], table: PairTable, sem: SemEval,
         model = fit_same(table, table.source != s.name)
         trial = tune(rest, replace(params, same=model))
         report[f"{s.name} left out"] = {
-            "bcubed_f1": round(cluster_scores([s], trial)[s.name], 4),
-            "join_threshold": trial.join_threshold, "best_members": trial.best_members,
-            "centroid_weight": trial.centroid_weight, "regroup_members": trial.regroup_members,
-            "regroup_cut": trial.regroup_cut}
+            "bcubed_f1": round(cluster_scores([s], trial)[s.name], 4), **knobs(trial)}
     # 3. SemEval: grouped 5-fold of the aspect regressions
     oof = np.zeros(len(sem.pairs))
     for train_idx, test_idx in GroupKFold(n_splits=5).split(sem.x, groups=sem.groups):
@@ -439,13 +436,15 @@ def fit(sets: Sequence[ClusterSet], sem: SemEval, *, verbose: bool = False
             "pair_auc": round(float(roc_auc_score(table.y, logits(same, table.x))), 4),
             "semeval_pearson": round(pearson(overall, sem.gold["overall"]), 4),
         },
-        "join_threshold": params.join_threshold,
-        "best_members": params.best_members,
-        "centroid_weight": params.centroid_weight,
-        "regroup_members": params.regroup_members,
-        "regroup_cut": params.regroup_cut,
+        **knobs(params),
     }
     return params, report
+
+
+def knobs(params: LinkParams) -> dict[str, float]:
+    """The clustering knobs `tune` chooses, as the report shows them."""
+    return {name: getattr(params, name) for name in (
+        "join_threshold", "best_members", "centroid_weight", "regroup_members", "regroup_cut")}
 
 
 if __name__ == "__main__":
