@@ -6,6 +6,8 @@ event. What tells twins apart is the rare, checkable detail (the attacker's name
 magnitude, the date, the host city), so most features here are overlaps of such details, weighted
 by how rare each detail is in the stream seen so far (IDF estimated online by `CorpusStats`),
 next to the embedding cosine (raw and with each language's mean removed) and the time gap.
+The headline and first sentence get a word overlap of their own: every report of an event
+states it there, while the body drifts into background a twin shares.
 
 All features are language-independent: entity keys and slot values are already canonical across
 scripts (the analyzer's job), and words are transliterated to ASCII and cut to a short prefix so
@@ -18,10 +20,11 @@ import math
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -46,6 +49,8 @@ FEATURES = (
     "dated",  # 1 when both publication dates are known
     "same_day",  # 1 when they are at most SAME_DAY apart: reports of one event cluster in time
     "log_gap",  # log(1 + |days between publication dates|), 0 when either is unknown
+    "lead",  # TF-IDF cosine of the words of the headline and first sentence (see `lead`)
+    "name_words",  # TF-IDF cosine of the words of entity names: "Staunton police" meets "Staunton"
 )
 
 _WORD = re.compile(r"\w+")
@@ -55,11 +60,16 @@ PREFIX = 6  # chars kept per transliterated word: a cheap stemmer that works in 
 LEAD_SENTENCES = 2  # names in the headline and first sentence are the protagonists ...
 LEAD_WEIGHT = 2.0  # ... and count double: a background mention of a twin's actor counts less
 NAME_KINDS = ("actor", "place")  # weighted by mentions
-WEIGHTED_KINDS = ("w", *NAME_KINDS)  # "w": words
+# "w": words; "lead": the words of the lead (IDF shared with "w"); "names": words of entity names
+WEIGHTED_KINDS = ("w", *NAME_KINDS, "lead", "names")
 VALUE_KINDS = ("number", "day")  # present or not
 _NUMBER_SLOTS = {"number", "money", "percent"}
 _DAY = re.compile(r"-(\d\d-\d\d)$")  # "2020-12-29" and yearless "--12-29" name the same day
 _YEAR = re.compile(r"^(\d{4})-\d\d")  # a year with a month: "since 1962" says nothing of when
+# A line of a page's address, not of its text: "http: / / www. x. com / news / 2009 / ...", a
+# lone "com / story / ..." left by the sentence splitter, or a bare "x17online." fragment.
+_ADDRESS = re.compile(r"https?\s*:|www\s*\.|^\s*(com|org|net|html?|php|co|uk)\b|(\s/\s.*){2}"
+                      r"|^\S+\.$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -76,13 +86,12 @@ class Profile:
     minhash: tuple[int, ...]
     article_id: str = ""  # whom to tell when regrouping moves the article to another story
 
-    def terms(self) -> Iterable[str]:
-        """Every namespaced term whose document frequency the corpus statistics track."""
-        for weights in self.weights.values():
-            yield from weights
-        for kind, values in self.values.items():
-            for value in values:
-                yield f"{kind}:{value}"
+    def terms(self) -> set[str]:
+        """Every namespaced term whose document frequency the corpus statistics track, once
+        (the lead's words are also the article's words)."""
+        found = {t for weights in self.weights.values() for t in weights}
+        found.update(f"{kind}:{value}" for kind, values in self.values.items() for value in values)
+        return found
 
 
 def tokens(text: str) -> list[str]:
@@ -121,6 +130,20 @@ def _name_mentions(analysis: Analysis) -> dict[str, Counter[str]]:
     return mentions
 
 
+def lead(analysis: Analysis) -> str:
+    """The headline and first sentence: what every report of an event states first, before the
+    background that twins share. Address lines are skipped: a page start often begins with
+    one, and two reports' addresses share their site's words, not their event's."""
+    text = (s.text for s in analysis.sentences if not _ADDRESS.search(s.text))
+    return " ".join(islice(text, LEAD_SENTENCES))
+
+
+def _name_words(analysis: Analysis) -> Counter[str]:
+    """The words of entity names, cut like `tokens`: the same place or body named in full by one
+    outlet and in part by another ("Staunton Police Department", "Staunton") shares them."""
+    return Counter(t for e in analysis.entities if e.key for t in tokens(e.key) if len(t) > 2)
+
+
 def _latest_year(analysis: Analysis) -> int | None:
     """A lower bound on when the article was written: twins a year or more apart differ here
     even when neither gives a publication date."""
@@ -146,6 +169,8 @@ def profile(analysis: Analysis) -> Profile:
         weights={
             "w": _sublinear("w", Counter(tokens(" ".join(s.text for s in analysis.sentences)))),
             **{kind: _sublinear(kind, mentions[kind]) for kind in NAME_KINDS},
+            "lead": _sublinear("w", Counter(tokens(lead(analysis)))),
+            "names": _sublinear("names", _name_words(analysis)),
         },
         values={kind: frozenset(v) for kind, v in values.items()},
         latest_year=_latest_year(analysis),
@@ -347,7 +372,7 @@ def pair_features(
     values = [
         _cosine(a.embedding, b.embedding),
         _cosine(stats.centred(a), stats.centred(b)),
-        *(_tfidf_cosine(a, b, k, stats) for k in WEIGHTED_KINDS),
+        *(_tfidf_cosine(a, b, k, stats) for k in ("w", *NAME_KINDS)),
         overlap["number"],
         clash["number"],
         overlap["day"],
@@ -358,5 +383,7 @@ def pair_features(
         float(dated),
         float(dated and gap <= SAME_DAY),
         math.log1p(gap),
+        _tfidf_cosine(a, b, "lead", stats),
+        _tfidf_cosine(a, b, "names", stats),
     ]
     return np.asarray(values, dtype=np.float64)
