@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from parallax.link.features import FEATURES, CorpusStats, pair_features, profile, tokens
+from parallax.link.features import FEATURES, CorpusStats, lead, pair_features, profile, tokens
 from parallax.link.similarity import score_pair
+from parallax.model import Analysis, Entity, Sentence
 from test_link_examples import analysis
 
 
@@ -68,3 +69,48 @@ def test_tokens_meet_across_scripts_and_inflections():
     assert tokens("Лавров") == tokens("Lavrov")
     assert tokens("Erdoğan'ın")[0] == tokens("Erdogan")[0]
     assert tokens("中国人") == ["中国", "国人"]
+
+
+def _bare(sentences: list[str], entities: tuple[tuple[str, str], ...] = ()) -> Analysis:
+    """An analysis with only sentences and entity keys: what the lead and name features read."""
+    return Analysis(
+        article_id="x", version="test", lang="en",
+        sentences=[Sentence(i, 0, len(s), s) for i, s in enumerate(sentences)],
+        entities=[Entity(key, kind, 0, len(key), 0, key) for key, kind in entities],
+    )
+
+
+def test_the_lead_is_the_headline_and_first_sentence_not_the_address_line():
+    page = _bare([
+        "http: / / www. example. com / news / 2009 / dec / 07 / texas - prisoner - captured",
+        "example.",
+        "com / story / 2009 / 11 / 30 / inmate",
+        "Texas prisoner captured after a week on the run",
+        "A convicted inmate who escaped from a prison van was caught on Monday.",
+        "Officials praised the search.",
+    ])
+    assert lead(page) == ("Texas prisoner captured after a week on the run A convicted inmate "
+                          "who escaped from a prison van was caught on Monday.")
+
+
+def test_shared_lead_words_count_beyond_the_whole_text():
+    one = _bare(["Staunton police arrest woman in 1967 ice cream shop killings",
+                 *["The town council met about the budget."] * 5])
+    other = _bare(["Woman charged in 1967 Staunton ice cream shop killings",
+                   *["Weather stayed mild across the valley."] * 5])
+    x = dict(zip(FEATURES, pair_features(profile(one), profile(other), CorpusStats()),
+                 strict=True))
+    assert x["lead"] > x["lex"] > 0
+
+
+def test_name_words_meet_a_name_given_in_part():
+    full = _bare(["The Staunton Police Department made an arrest."],
+                 (("staunton police department", "ORG"),))
+    part = _bare(["Police in Staunton made an arrest."], (("staunton", "PLACE"),))
+    other = _bare(["Police in Roanoke made an arrest."], (("roanoke", "PLACE"),))
+    stats = CorpusStats()
+    x = dict(zip(FEATURES, pair_features(profile(full), profile(part), stats), strict=True))
+    assert x["actor"] == x["place"] == 0.0
+    assert x["name_words"] > 0.0
+    y = dict(zip(FEATURES, pair_features(profile(full), profile(other), stats), strict=True))
+    assert y["name_words"] == 0.0
