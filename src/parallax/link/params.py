@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from parallax.link.features import CorpusStats
 
 PARAMS_PATH = Path(__file__).with_name("params.json")
+_FLAT_LIST = re.compile(r"\[\s*([^\[\]{}]*?)\s*\]")
 ASPECTS = ("overall", "geography", "entities", "time", "narrative")
 
 
@@ -41,10 +43,57 @@ class LinearModel:
 
 
 @dataclass(frozen=True)
+class BoostedTrees:
+    """A sum of small regression trees over named inputs plus a bias: the gradient-boosted
+    logit of P(same event). A linear logit cannot say "a shared lead matters more when the
+    dates are unknown" or "a high cosine means little without a shared name"; shallow trees
+    can, and stay cheap to evaluate per pair.
+
+    Each tree is a list of nodes `(input index, threshold, left, right, value)`; a node whose
+    `left` is -1 is a leaf worth `value`, otherwise x[input] <= threshold goes left. Every input
+    must be given (the pair features always are)."""
+
+    inputs: tuple[str, ...]
+    trees: tuple[tuple[tuple[int, float, int, int, float], ...], ...]
+    bias: float
+
+    def __call__(self, x: Mapping[str, float]) -> float:
+        return self._compiled([x[name] for name in self.inputs])
+
+    @cached_property
+    def _compiled(self) -> Callable[[list[float]], float]:
+        """The ensemble as one Python expression of nested conditionals, compiled once: scoring
+        runs in the clusterer's innermost loop, where walking the node tuples cost 10x more.
+        Only numbers of this model are written into the source."""
+        def tree(nodes: tuple, k: int) -> str:
+            feature, threshold, left, right, value = nodes[k]
+            if left < 0:
+                return repr(value)
+            return (f"({tree(nodes, left)} if v[{feature}] <= {threshold!r}"
+                    f" else {tree(nodes, right)})")
+
+        source = " + ".join([repr(self.bias), *(tree(nodes, 0) for nodes in self.trees)])
+        return eval(compile(f"lambda v: {source}", "<boosted trees>", "eval"))
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> BoostedTrees:
+        trees = tuple(tuple((int(i), float(t), int(lo), int(hi), float(v))
+                            for i, t, lo, hi, v in tree) for tree in d["trees"])
+        return cls(tuple(d["inputs"]), trees, float(d["bias"]))
+
+
+PairModel = LinearModel | BoostedTrees
+
+
+def _model(d: Mapping) -> PairModel:
+    return BoostedTrees.from_dict(d) if "trees" in d else LinearModel.from_dict(d)
+
+
+@dataclass(frozen=True)
 class LinkParams:
     """Pair model, SemEval-scale regressors, and the online clustering's decision knobs."""
 
-    same: LinearModel  # logit of P(same event) from the pair features
+    same: PairModel  # logit of P(same event) from the pair features
     aspects: Mapping[str, LinearModel]  # ASPECTS -> 1..4 scale, inputs include "logit"
     pair_threshold: float = 0.5  # P(same) above which PairScore.same_story is true
     join_threshold: float = 0.5  # article-to-story score needed to join a story
@@ -73,12 +122,15 @@ class LinkParams:
     def to_json(self) -> str:
         d = asdict(self)
         d["embedding_mean"] = [round(v, 6) for v in self.embedding_mean]
-        return json.dumps(d, indent=1, ensure_ascii=False) + "\n"
+        text = json.dumps(d, indent=1, ensure_ascii=False)
+        # one line per list of numbers or names (a tree node, a weight vector): readable diffs
+        return _FLAT_LIST.sub(lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(","))
+                              + "]", text) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> LinkParams:
         d = json.loads(text)
-        d["same"] = LinearModel.from_dict(d["same"])
+        d["same"] = _model(d["same"])
         d["aspects"] = {k: LinearModel.from_dict(v) for k, v in d["aspects"].items()}
         d["embedding_mean"] = tuple(d.get("embedding_mean", ()))
         return cls(**d)
