@@ -25,6 +25,7 @@ def test_twin_with_other_date_magnitude_and_toll_scores_below_the_true_pair():
     true_pair = score_pair(analysis("quake_en"), analysis("quake_de"))
     twin = score_pair(analysis("quake_en"), analysis("twin"))
     assert twin.probability < true_pair.probability
+    assert not twin.same_story  # 3.5 years apart: beyond any story's window
     assert twin.overall > true_pair.overall
     assert twin.time > true_pair.time
 

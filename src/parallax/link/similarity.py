@@ -16,7 +16,12 @@ def named(x: np.ndarray) -> dict[str, float]:
 
 
 def score_features(x: np.ndarray, params: LinkParams) -> PairScore:
-    """Turn one pair's feature vector into a PairScore; aspects are clipped to the 1–4 scale."""
+    """Turn one pair's feature vector into a PairScore; aspects are clipped to the 1–4 scale.
+
+    Two articles dated further apart than the story window are not the same story whatever
+    their probability: the clusterer never compares them, and a lone pair should not say
+    otherwise (the pair model, fitted mostly on pairs close in time, rates a templated report
+    of the same kind of event years earlier too high)."""
     values = named(x)
     logit = params.same(values)
     values["logit"] = logit
@@ -28,9 +33,13 @@ def score_features(x: np.ndarray, params: LinkParams) -> PairScore:
         entities=scale["entities"],
         time=scale["time"],
         narrative=scale["narrative"],
-        same_story=probability >= params.pair_threshold,
+        same_story=probability >= params.pair_threshold and not _beyond_window(values, params),
         probability=probability,
     )
+
+
+def _beyond_window(values: dict[str, float], params: LinkParams) -> bool:
+    return bool(values["dated"]) and values["log_gap"] > math.log1p(params.window_days)
 
 
 def score_pair(
