@@ -303,7 +303,7 @@ class OnlineClusterer:
 
     def _member_probability(self, a: Profile, b: Profile) -> float:
         """P(same event) of two stored members, with the statistics at the current arrival."""
-        return self.params.probability(named(self.stats.pair(a, b)))
+        return self.stats.pair_score(a, b, lambda x: self.params.probability(named(x)))
 
     def _allocate(self) -> int:
         if self._new_story_id is not None:

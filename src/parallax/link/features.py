@@ -205,10 +205,10 @@ class CorpusStats:
         # recomputing every member's norms for every article dominated the cost of scoring.
         self._idf: dict[str, float] = {}
         self._derived: dict[tuple[int, str], tuple[Profile, Any]] = {}
-        # Pair features of two stored articles: regrouping compares the same members again with
-        # each arrival of their event. Everything they are computed from is one of the cached
-        # values above, so until the next refresh a recomputation would give the same vector.
-        self._pairs: dict[tuple[int, int], tuple[Profile, Profile, np.ndarray]] = {}
+        # Scores of two stored articles: regrouping compares the same members again with each
+        # arrival of their event. Everything their features are computed from is one of the
+        # cached values above, so until the next refresh a recomputation would give the same.
+        self._pairs: dict[tuple[int, int], tuple[Profile, Profile, float]] = {}
         self._fresh_until = 0
 
     REFRESH = 0.02
@@ -238,12 +238,15 @@ class CorpusStats:
         return self._memo(p, kind, lambda: math.sqrt(
             sum((tf * self.idf(t)) ** 2 for t, tf in p.weights[kind].items())))
 
-    def pair(self, a: Profile, b: Profile) -> np.ndarray:
-        """`pair_features(a, b, self)`, kept until the next refresh (both dates their own)."""
+    def pair_score(self, a: Profile, b: Profile, score: Callable[[np.ndarray], float]) -> float:
+        """`score(pair_features(a, b, self))`, kept until the next refresh (both dates their
+        own). The score, not just the features, is kept: scoring a pair with the boosted pair
+        model costs as much as computing its features. One statistics object serves one
+        clusterer, hence one `score`."""
         key = (id(a), id(b)) if id(a) < id(b) else (id(b), id(a))
         entry = self._pairs.get(key)
         if entry is None:
-            entry = self._pairs[key] = (a, b, pair_features(a, b, self))
+            entry = self._pairs[key] = (a, b, score(pair_features(a, b, self)))
         return entry[2]
 
     def _memo(self, p: Profile, what: str, compute: Callable[[], Any]) -> Any:
