@@ -63,7 +63,7 @@ class BoostedTrees:
     @cached_property
     def _compiled(self) -> Callable[[list[float]], float]:
         """The ensemble as one Python expression of nested conditionals, compiled once: scoring
-        runs in the clusterer's innermost loop, where walking the node tuples cost 10x more.
+        runs in the clusterer's innermost loop, where walking the node tuples cost ~4x more.
         Only numbers of this model are written into the source."""
         def tree(nodes: tuple, k: int) -> str:
             feature, threshold, left, right, value = nodes[k]
