@@ -1,4 +1,3 @@
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,8 +31,8 @@ def test_params_with_trees_survive_json_one_node_per_line():
     assert '    [0, 0.5, 1, 2, 0.0],' in text.splitlines()
 
 
-def test_the_fitting_script_exports_what_sklearn_predicts():
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+def test_the_fitting_script_exports_what_sklearn_predicts(monkeypatch):
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "scripts"))
     from fit_linker import FEATURES, boosted_trees
     from sklearn.ensemble import HistGradientBoostingClassifier
 

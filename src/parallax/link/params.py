@@ -17,7 +17,7 @@ from pathlib import Path
 from parallax.link.features import CorpusStats
 
 PARAMS_PATH = Path(__file__).with_name("params.json")
-_FLAT_LIST = re.compile(r"\[\s*([^\[\]{}]*?)\s*\]")
+_FLAT_LIST = re.compile(r"\[[^\[\]{}]*\]")  # a list holding no list or object
 ASPECTS = ("overall", "geography", "entities", "time", "narrative")
 
 
@@ -123,9 +123,9 @@ class LinkParams:
         d = asdict(self)
         d["embedding_mean"] = [round(v, 6) for v in self.embedding_mean]
         text = json.dumps(d, indent=1, ensure_ascii=False)
-        # one line per list of numbers or names (a tree node, a weight vector): readable diffs
-        return _FLAT_LIST.sub(lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(","))
-                              + "]", text) + "\n"
+        # one line per list of plain values (a tree node, a weight vector): readable diffs
+        return _FLAT_LIST.sub(lambda m: json.dumps(json.loads(m.group(0)), ensure_ascii=False),
+                              text) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> LinkParams:
