@@ -45,9 +45,9 @@ class LinearModel:
 @dataclass(frozen=True)
 class BoostedTrees:
     """A sum of small regression trees over named inputs plus a bias: the gradient-boosted
-    logit of P(same event). A linear logit cannot say "a shared lead matters more when the
-    dates are unknown" or "a high cosine means little without a shared name"; shallow trees
-    can, and stay cheap to evaluate per pair.
+    logit of P(same event). A linear logit cannot say "a high cosine means little without a
+    shared name"; shallow trees can, and stay cheap to evaluate per pair. (Which inputs may
+    interact is the fitting script's choice: scripts/fit_linker.py keeps time apart.)
 
     Each tree is a list of nodes `(input index, threshold, left, right, value)`; a node whose
     `left` is -1 is a leaf worth `value`, otherwise x[input] <= threshold goes left. Every input
