@@ -194,3 +194,16 @@ def test_a_member_left_alone_by_regrouping_stays_in_its_story():
     story = {name: clusterer.add(_bare(name)) for name in ("a1", "a2", "a3", "x")}
     assert len(set(story.values())) == 1
     assert clusterer.take_moves() == []
+
+
+def test_a_report_left_alone_by_regrouping_joins_where_it_would_have_arrived():
+    """e matches a1 well (0.7) and the rest of the a-story poorly, so average linkage leaves it
+    alone; as a plain arrival its best match (best_members 1) reaches the threshold (0.6), and
+    that is where it goes: first or last, a report lands in the same story."""
+    table = {("a1", "a2"): 0.96, ("a1", "a3"): 0.96, ("a2", "a3"): 0.96,
+             ("a1", "e"): 0.7, ("a2", "e"): 0.2, ("a3", "e"): 0.2}
+    clusterer = _regrouping(members=20, table=table)
+    story = {name: clusterer.add(_bare(name)) for name in ("a1", "a2", "a3", "e")}
+    assert len(set(story.values())) == 1
+    assert clusterer.take_moves() == []
+

@@ -221,7 +221,9 @@ class OnlineClusterer:
             nodes += members
             owners += [story_id] * len(members)
         labels = [0] * len(nodes)
-        groups = average_linkage(self._probabilities(p, nodes, owners), self.params.regroup_cut)
+        probabilities = self._probabilities(p, nodes, owners)
+        groups = self._adopt_lone(average_linkage(probabilities, self.params.regroup_cut),
+                                  probabilities)
         for label, group in enumerate(groups):
             for k in group:
                 labels[k] = label
@@ -230,6 +232,25 @@ class OnlineClusterer:
             if name[label] != owner:
                 self._move(node, owner, name[label])
         return name[labels[0]]
+
+    def _adopt_lone(self, groups: list[list[int]], probabilities: np.ndarray
+                    ) -> list[list[int]]:
+        """Each node that average linkage left alone joins the group it would join as an
+        arrival: the one whose `best_members` best P(same) average highest, if that reaches
+        `join_threshold`. Otherwise a report that matches a few members of a big story well,
+        but the rest poorly, would stay out of it only because it came first: arriving last,
+        it would have joined."""
+        k = self.params.best_members
+        for lone in [g for g in groups if len(g) == 1]:
+            others = [g for g in groups if g and g is not lone]
+            if not others:
+                continue
+            scores = [float(np.mean(sorted(probabilities[lone[0], g], reverse=True)[:k]))
+                      for g in others]
+            best = int(np.argmax(scores))  # ties: the group found first
+            if scores[best] >= self.params.join_threshold:
+                others[best].append(lone.pop())
+        return [g for g in groups if g]
 
     def _probabilities(self, p: Profile, nodes: list[Profile], owners: list[int]) -> np.ndarray:
         """P(same event) of every pair of nodes (the arrival first), NaN on the diagonal."""
