@@ -207,3 +207,19 @@ def test_a_report_left_alone_by_regrouping_joins_where_it_would_have_arrived():
     assert len(set(story.values())) == 1
     assert clusterer.take_moves() == []
 
+
+def test_consolidation_merges_a_story_whose_members_match_a_neighbour_on_average():
+    """f opened its own story and no arrival scored near it (0.1 then); by the end of the batch
+    the statistics rate it with a1 and a2 at 0.7, above the cut (0.6): it moves into their
+    story, reported once. A batch that changed nothing merges nothing."""
+    later = {("a1", "a2"): 0.96, ("a1", "f"): 0.7, ("a2", "f"): 0.7}
+    clusterer = _regrouping(members=20, table=later)
+    clusterer._pair_probability = lambda p, member, story: (
+        0.1 if "f" in (p.article_id, member.article_id) else 0.96)
+    story = {name: clusterer.add(_bare(name)) for name in ("f", "a1", "a2")}
+    assert story["a1"] == story["a2"] != story["f"]
+    assert clusterer.take_moves() == []
+    clusterer.consolidate()
+    assert [(m.article_id, s) for m, s in clusterer.take_moves()] == [("f", story["a1"])]
+    clusterer.consolidate()
+    assert clusterer.take_moves() == []

@@ -49,6 +49,8 @@ def _full_reload(store: Store, article_ids: list[str]) -> dict[str, int]:
     for k in stream_order([analyses[i].published for i in todo]):
         pairs.append((todo[k], clusterer.add(analyses[todo[k]])))
         pairs.extend((m.article_id, story) for m, story in clusterer.take_moves())
+    clusterer.consolidate()
+    pairs.extend((m.article_id, story) for m, story in clusterer.take_moves())
     store.assign(pairs)
     assigned.update(pairs)
     return assigned
@@ -91,6 +93,8 @@ def test_one_call_gives_the_stories_of_one_stream(store):
     for k in stream_order([a.published for a in analyses]):
         expected[ids[k]] = clusterer.add(analyses[k])
         expected.update((m.article_id, story) for m, story in clusterer.take_moves())
+    clusterer.consolidate()
+    expected.update((m.article_id, story) for m, story in clusterer.take_moves())
     assert assign_stories(store, ids) == expected
 
 
@@ -235,3 +239,32 @@ def _partition(story_of: dict[str, int]) -> set[frozenset[str]]:
     for article_id, story in story_of.items():
         groups.setdefault(story, set()).add(article_id)
     return {frozenset(g) for g in groups.values()}
+
+
+def test_consolidation_at_the_end_of_a_call_moves_a_stored_story(store, make_article,
+                                                                   monkeypatch):
+    """f opens a story of its own in one call (its arrival scores 0.1); in the next call a1
+    and a2 form another, and by the end of that call f matches them at 0.7 on average: the
+    call's consolidation moves f, stored in the first call, into their story."""
+    from dataclasses import replace
+
+    from parallax.link.cluster import OnlineClusterer as Clusterer
+    from parallax.link.params import LinkParams
+    from test_link_cluster import _bare
+
+    params = replace(LinkParams.load(), join_threshold=0.6, best_members=1, centroid_weight=0.0,
+                     regroup_members=20, regroup_floor=0.3, regroup_cut=0.6)
+    monkeypatch.setattr(LinkParams, "load", classmethod(lambda cls, path=None: params))
+    monkeypatch.setattr(Clusterer, "_pair_probability", lambda self, p, m, story: (
+        0.1 if "f" in (p.article_id, m.article_id) else 0.96))
+    monkeypatch.setattr(Clusterer, "_member_probability", lambda self, a, b: (
+        0.7 if "f" in (a.article_id, b.article_id) else 0.96))
+    names = ["f", "a1", "a2"]
+    store.add_articles([make_article(id=name) for name in names])
+    store.save_analyses([_bare(name) for name in names])
+    assign_stories(store, ["f"])
+    second = assign_stories(store, ["a1", "a2"])
+    now = store.story_ids_of(names)
+    assert now["f"] == now["a1"] == now["a2"] == second["a1"]
+    assert store.story_vectors([now["f"]])[now["f"]].members == 3
+    assert store.link_state().members == 3

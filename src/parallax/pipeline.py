@@ -119,6 +119,8 @@ def _assign_once(
                 pairs.extend((m.article_id, story) for m, story in clusterer.take_moves())
                 if progress:
                     progress(1)
+            clusterer.consolidate()
+            pairs.extend((m.article_id, story) for m, story in clusterer.take_moves())
     except BaseException:
         state.discard()  # the in-process index may hold stories that were never stored
         raise

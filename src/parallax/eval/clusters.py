@@ -68,18 +68,25 @@ def read_labelled_corpus(folder: Path) -> tuple[list[Article], list[str]]:
 
 def cluster_stream(analyses: Sequence[Analysis], params=None) -> list[int]:
     """Story id per analysis (in input order) once the stream has been read, assigned by
-    streaming them in `stream_order` (regrouping may move an article after it was placed)."""
+    streaming them in `stream_order` as one batch (regrouping and the batch's consolidation
+    may move an article after it was placed)."""
     from parallax.link.cluster import OnlineClusterer, profile, stream_order
 
     clusterer = OnlineClusterer(params)
     story = [0] * len(analyses)
     where: dict[int, int] = {}  # id(profile) -> index
+
+    def follow_moves() -> None:
+        for moved, story_id in clusterer.take_moves():
+            story[where[id(moved)]] = story_id
+
     for i in stream_order([a.published for a in analyses]):
         p = profile(analyses[i])
         where[id(p)] = i
         story[i] = clusterer.place(p)
-        for moved, story_id in clusterer.take_moves():
-            story[where[id(moved)]] = story_id
+        follow_moves()
+    clusterer.consolidate()
+    follow_moves()
     return story
 
 

@@ -80,6 +80,9 @@ class _Story:
         self.first, self.last = (min(known), max(known)) if known else (None, None)
         self._matrix = None
 
+    def size(self) -> int:
+        return len(self.members)
+
     def centroid(self) -> np.ndarray | None:
         if self.total is None:
             return None
@@ -107,6 +110,10 @@ class _Story:
             return 0.0
         seconds = max((self.first - when).total_seconds(), (when - self.last).total_seconds(), 0)
         return seconds / 86400
+
+    def days_between(self, other: _Story) -> float:
+        """Days between the date ranges of two stories (0 when either is undated)."""
+        return min(self.days_from(other.first), self.days_from(other.last))
 
 
 def stream_order(dates: Sequence[datetime | None]) -> list[int]:
@@ -155,6 +162,7 @@ class OnlineClusterer:
         self._stories: MutableMapping[int, Any] = state.stories if state is not None else {}
         self._index: CentroidIndex | None = state.index if state is not None else None
         self._moves: list[tuple[Profile, int]] = []
+        self._touched: set[int] = set()  # stories that gained members since `consolidate`
         self._arrival_p: dict[int, float] = {}  # id(member) -> P(same) with the current arrival
 
     def __len__(self) -> int:
@@ -170,10 +178,13 @@ class OnlineClusterer:
         return moves
 
     def load(self, members: Iterable[tuple[int, Analysis]]) -> None:
-        """Restore state from stored (story_id, analysis) pairs, in their original order."""
+        """Restore state from stored (story_id, analysis) pairs, in their original order
+        (restored stories are not new to `consolidate`)."""
+        touched = set(self._touched)
         for story_id, analysis in members:
             self._attach(story_id, profile(analysis))
             self._next_id = max(self._next_id, story_id + 1)
+        self._touched = touched
 
     def best_story(self, p: Profile) -> tuple[int | None, float]:
         """The best candidate story for a profile and its score, without changing any state."""
@@ -289,6 +300,62 @@ class OnlineClusterer:
         self._join(new, p)
         self._moves.append((p, new))
 
+    def consolidate(self) -> None:
+        """Merge stories that the articles placed since the last call formed or changed with
+        a neighbouring story whose members match theirs on average (at least `regroup_cut`,
+        as in regrouping), best match first; the smaller story moves into the larger (on a
+        tie, into the older). Called at the end of each batch: a story's first report can
+        open a story of its own before the statistics know which of its words are rare, and
+        later reports may all join the event's other story, so no arrival ever brings the
+        two together again. Only a story of at most `regroup_members` members moves (it is
+        read whole, as regrouping reads the closest members), so the cost is bounded by the
+        touched stories times `top_k` neighbours times `regroup_members`² pair scorings."""
+        touched, self._touched = self._touched, set()
+        if not self.params.regroup_members:
+            return
+        while True:
+            found = [(score, story_id, other) for story_id in sorted(touched)
+                     for other, score in self._merge_scores(story_id)]
+            if not found:
+                break
+            score, a, b = max(found, key=lambda f: f[0])  # ties: the first found
+            if score < self.params.regroup_cut:
+                break
+            into, out = self._merge_direction(a, b)
+            story = self._stories[out]
+            for member in list(story.closest(story.centroid(), self.params.regroup_members)):
+                self._move(member, out, into)
+            touched = (touched - {out}) | {into}
+        self._touched.clear()
+
+    def _merge_scores(self, story_id: int) -> list[tuple[int, float]]:
+        """Mean P(same event) between this story and each neighbour it could merge with."""
+        story = self._stories[story_id]
+        centroid = story.centroid()
+        if centroid is None or self._index is None:
+            return []
+        hits = [s for s, _ in self._index.search(centroid, self.params.top_k + 1) if s != story_id]
+        if self._state is not None:
+            self._state.load(hits)
+        limit, window = self.params.regroup_members, self.params.window_days
+        scores = []
+        for other_id in hits:
+            other = self._stories[other_id]
+            if other.days_between(story) > window or min(story.size(), other.size()) > limit:
+                continue
+            mine = story.closest(other.centroid(), limit)
+            theirs = other.closest(centroid, limit)
+            pairs = [self._member_probability(a, b) for a in mine for b in theirs]
+            scores.append((other_id, sum(pairs) / len(pairs)))
+        return scores
+
+    def _merge_direction(self, a: int, b: int) -> tuple[int, int]:
+        """(story kept, story moved): the larger one is kept, the older on a tie."""
+        size_a, size_b = self._stories[a].size(), self._stories[b].size()
+        if size_a > size_b or (size_a == size_b and a < b):
+            return a, b
+        return b, a
+
     def _candidates(self, p: Profile) -> list[int]:
         """Nearest stories by centroid; an article without an embedding opens its own story."""
         if self._index is None or p.embedding is None:
@@ -340,6 +407,7 @@ class OnlineClusterer:
     def _join(self, story_id: int, p: Profile) -> None:
         story = self._stories.setdefault(story_id, _Story())
         story.add(p)
+        self._touched.add(story_id)
         self._index_story(story_id)
 
     def _index_story(self, story_id: int) -> None:

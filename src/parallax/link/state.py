@@ -179,6 +179,9 @@ class StoredStory(_Story):
             self.first = min(self.first or p.published, p.published)
             self.last = max(self.last or p.published, p.published)
 
+    def size(self) -> int:
+        return self.count
+
     def closest_entries(self, vector: np.ndarray, n: int) -> list[str | Profile]:
         """`_Story.closest` on entries: the same members, in the same order."""
         if not self.read:
@@ -245,6 +248,9 @@ class _Gone:
     """A story deleted from the store while an index still held it."""
 
     def days_from(self, when: object) -> float:
+        return math.inf
+
+    def days_between(self, other: object) -> float:
         return math.inf
 
 
