@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 
@@ -115,3 +117,23 @@ def test_name_words_meet_a_name_given_in_part():
     assert x["name_words"] > 0.0
     y = dict(zip(FEATURES, pair_features(profile(full), profile(other), stats), strict=True))
     assert y["name_words"] == 0.0
+
+
+def test_address_lines_are_not_words_of_the_text():
+    """Two pages of one site share their address's words ("http www example com news"), not
+    their event's: only the text counts, in the whole text as in the lead."""
+    one = _bare(["http: / / www. example. com / news / 2009 / texas - prisoner - captured",
+                 "Texas prisoner captured after a week on the run."])
+    other = _bare(["http: / / www. example. com / news / 2009 / budget - vote - delayed",
+                   "Council delays budget vote again."])
+    x = dict(zip(FEATURES, pair_features(profile(one), profile(other), CorpusStats()),
+                 strict=True))
+    assert x["lex"] == x["lead"] == 0.0
+
+
+def test_words_is_the_length_of_the_shorter_article():
+    short = _bare(["Quake hits Izmir."])  # quake, hits, izmir
+    long = _bare(["A strong earthquake hit the Aegean coast near Izmir on Friday."])
+    x = dict(zip(FEATURES, pair_features(profile(short), profile(long), CorpusStats()),
+                 strict=True))
+    assert x["words"] == pytest.approx(math.log1p(3))

@@ -20,7 +20,7 @@ import math
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -51,6 +51,7 @@ FEATURES = (
     "log_gap",  # log(1 + |days between publication dates|), 0 when either is unknown
     "lead",  # TF-IDF cosine of the words of the headline and first sentence (see `lead`)
     "name_words",  # TF-IDF cosine of the words of entity names: "Staunton police" meets "Staunton"
+    "words",  # log(1 + distinct words of the shorter article): see `pair_features`
 )
 
 _WORD = re.compile(r"\w+")
@@ -130,12 +131,16 @@ def _name_mentions(analysis: Analysis) -> dict[str, Counter[str]]:
     return mentions
 
 
+def _text(analysis: Analysis) -> Iterator[str]:
+    """The sentences of the article's text, without its address lines: a page start often
+    begins with one, and two reports' addresses share their site's words, not their event's."""
+    return (s.text for s in analysis.sentences if not _ADDRESS.search(s.text))
+
+
 def lead(analysis: Analysis) -> str:
     """The headline and first sentence: what every report of an event states first, before the
-    background that twins share. Address lines are skipped: a page start often begins with
-    one, and two reports' addresses share their site's words, not their event's."""
-    text = (s.text for s in analysis.sentences if not _ADDRESS.search(s.text))
-    return " ".join(islice(text, LEAD_SENTENCES))
+    background that twins share."""
+    return " ".join(islice(_text(analysis), LEAD_SENTENCES))
 
 
 def _name_words(analysis: Analysis) -> Counter[str]:
@@ -167,7 +172,7 @@ def profile(analysis: Analysis) -> Profile:
         published=analysis.published,
         lang=analysis.lang,
         weights={
-            "w": _sublinear("w", Counter(tokens(" ".join(s.text for s in analysis.sentences)))),
+            "w": _sublinear("w", Counter(tokens(" ".join(_text(analysis))))),
             **{kind: _sublinear(kind, mentions[kind]) for kind in NAME_KINDS},
             "lead": _sublinear("w", Counter(tokens(lead(analysis)))),
             "names": _sublinear("names", _name_words(analysis)),
@@ -363,6 +368,9 @@ def pair_features(
     """The FEATURES vector of one pair; symmetric in (a, b).
 
     `b_published` is a date to assume for b when it has none (the date of b's story).
+    `words` lets the pair model read every overlap by length: two one-paragraph reports of one
+    event share few words, and a TF-IDF cosine that would be weak between two long pages is
+    strong between them.
     """
     b_when = b.published or b_published
     dated = a.published is not None and b_when is not None
@@ -388,5 +396,6 @@ def pair_features(
         math.log1p(gap),
         _tfidf_cosine(a, b, "lead", stats),
         _tfidf_cosine(a, b, "names", stats),
+        math.log1p(min(len(a.weights["w"]), len(b.weights["w"]))),
     ]
     return np.asarray(values, dtype=np.float64)
