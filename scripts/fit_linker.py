@@ -353,7 +353,7 @@ def _best_of(sets: Sequence[ClusterSet], trials: Iterable[LinkParams], verbose: 
              ) -> LinkParams:
     """The trial with the best mean BCubed F1 (the first one on a tie). The first trial runs
     here, filling the feature memo; the others are streamed in `JOBS` forked processes that
-    inherit it (a few hundred streams of ECB+ take the better part of an hour on one core)."""
+    inherit it (2026-12-04, the whole fit: 5.8 min with one process, 3.8 with two)."""
     global _WORK
     first, *rest = trials
     _WORK = (sets, rest)

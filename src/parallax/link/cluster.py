@@ -19,10 +19,11 @@ exist yet, and every later report of it follows. When an arrival scores at least
 `regroup_members` closest members of each such story are clustered again by average linkage
 of P(same event) over every pair among them, cut at `regroup_cut`: a group's members must
 match each other on average, not just one of them. Each resulting group keeps the story it
-shares most members with; the rest open new stories (a lone earlier member stays put), and
-members beyond the closest stay where they were. Members moved this way are reported by
-`take_moves`. The cost per arrival stays bounded, by (1 + top_k × regroup_members)² / 2 pair
-scorings.
+shares most members with; the rest open new stories (a member left alone joins the group it
+would join as an arrival, or stays put), and members beyond the closest stay where they were.
+Members moved this way are reported by `take_moves`. The cost per arrival stays bounded, by
+(1 + top_k × regroup_members)² / 2 pair scorings. At the end of a batch, `consolidate` merges
+the stories the batch touched with a neighbour whose members match theirs on average.
 
 Everything is deterministic for the same input order: ties go to the older story.
 """
