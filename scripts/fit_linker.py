@@ -71,7 +71,7 @@ REGROUP_THRESHOLDS = np.round(np.arange(0.50, 0.81, 0.05), 2)
 REGROUP_CUTS = np.round(np.arange(0.40, 0.56, 0.05), 2)
 TREES, TREE_DEPTH, MIN_LEAF = 200, 3, 100  # the pair model: small, so held-out sets gain too
 # Evidence against: a clash or a wider gap in time never makes the same event more likely.
-DECREASING = ("number_clash", "day_clash", "year_gap", "log_gap")
+DECREASING = ("number_clash", "day_clash", "year_gap", "log_gap", "weekday_clash")
 # When it happened is weighed apart from what happened. Trees free to split on both learnt that
 # a close match outweighs years between (few training pairs are close matches years apart, and
 # ECB+ dates read from the text are noisy): a quake report 3.5 years before another scored

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from parallax.analyze.slots import extract_slots, parse_number
+from parallax.analyze.slots import extract_slots, named_weekdays, parse_number
 from parallax.model import Entity, Slot
 
 PUBLISHED = datetime(2020, 12, 29, 15, 0, tzinfo=UTC)
@@ -115,6 +115,15 @@ def test_relative_days_need_the_article_date() -> None:
     dates = [s.value for s in _slots(text, "en", PUBLISHED) if s.kind == "date"]
     assert dates == ["2020-12-28", "2020-12-28"]  # 29 Dec 2020 was a Tuesday
     assert [s.value for s in _slots("Am Montag bebte die Erde.", "de", PUBLISHED)] == ["2020-12-28"]
+
+
+def test_named_weekdays_need_no_article_date_and_meet_across_languages() -> None:
+    thursday = {3}
+    assert named_weekdays("The rocket was lost on Thursday.", "en") == thursday
+    assert named_weekdays("Первый запуск в четверг закончился неудачей.", "ru") == thursday
+    assert named_weekdays("Die Rakete stürzte am Donnerstag ab.", "de") == thursday
+    assert named_weekdays("Le lancement, mardi, puis l'échec jeudi.", "fr") == {1, 3}
+    assert named_weekdays("Yesterday the launch was scrubbed.", "en") == set()
 
 
 def test_dates_without_year_take_the_article_year() -> None:

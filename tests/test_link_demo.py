@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from parallax.eval.clusters import cluster_stream, read_labelled_corpus, score_partition
+from parallax.eval.clusters import cluster_stream, read_labelled_corpus
 
 CORPUS = Path(__file__).resolve().parents[1] / "examples" / "corpus"
 
@@ -21,14 +21,6 @@ def _clustered() -> tuple[list[int], list[str]]:
 
 
 @pytest.mark.slow
-def test_demo_corpus_clusters_nearly_into_its_events():
-    stories, gold = _clustered()
-    assert score_partition(stories, gold)["bcubed"]["f1"] >= 0.96  # measured 0.977
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(reason="the scrubbed launch attempt joins the launch nine days later",
-                   strict=False)
 def test_demo_corpus_clusters_exactly_into_its_events_twins_apart():
     stories, gold = _clustered()
     by_event: dict[str, set[int]] = defaultdict(set)

@@ -74,10 +74,11 @@ def test_tokens_meet_across_scripts_and_inflections():
     assert tokens("中国人") == ["中国", "国人"]
 
 
-def _bare(sentences: list[str], entities: tuple[tuple[str, str], ...] = ()) -> Analysis:
+def _bare(sentences: list[str], entities: tuple[tuple[str, str], ...] = (), lang: str = "en"
+          ) -> Analysis:
     """An analysis with only sentences and entity keys: what the lead and name features read."""
     return Analysis(
-        article_id="x", version="test", lang="en",
+        article_id="x", version="test", lang=lang,
         sentences=[Sentence(i, 0, len(s), s) for i, s in enumerate(sentences)],
         entities=[Entity(key, kind, 0, len(key), 0, key) for key, kind in entities],
     )
@@ -137,3 +138,19 @@ def test_words_is_the_length_of_the_shorter_article():
     x = dict(zip(FEATURES, pair_features(profile(short), profile(long), CorpusStats()),
                  strict=True))
     assert x["words"] == pytest.approx(math.log1p(3))
+
+
+def test_undated_reports_naming_other_weekdays_clash():
+    """Two undated reports say when only by a weekday: the same one across languages is
+    shared, another one is a clash (the scrub on Tuesday, the failed launch on Thursday)."""
+    def features(one: Analysis, other: Analysis) -> dict[str, float]:
+        return dict(zip(FEATURES, pair_features(profile(one), profile(other), CorpusStats()),
+                        strict=True))
+
+    thursday = _bare(["The Tern rocket was lost on its first flight on Thursday."])
+    same = features(thursday, _bare(["Ракета Tern упала в четверг."], lang="ru"))
+    assert same["weekday"] == pytest.approx(1.0) and same["weekday_clash"] == 0.0
+    tuesday = features(thursday, _bare(["The Tern launch was scrubbed on Tuesday."]))
+    assert tuesday["weekday"] == 0.0 and tuesday["weekday_clash"] == 1.0
+    silent = features(thursday, _bare(["The Tern launch was scrubbed."]))
+    assert silent["weekday"] == silent["weekday_clash"] == 0.0

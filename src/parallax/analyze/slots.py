@@ -276,6 +276,18 @@ def _relative_dates(text: str, lang: str, published: datetime | None) -> Iterato
         yield "date", m.start(), m.end(), day.isoformat()
 
 
+def named_weekdays(text: str, lang: str) -> frozenset[int]:
+    """The weekdays the text names (0 = Monday), whether or not the article has a date: reports
+    of one event say "on Thursday" alike, and for an undated report that is all it says of when.
+    """
+    pattern = _relative_re(lang)
+    if pattern is None:
+        return frozenset()
+    weekdays = _folded(weekday_names, lang)
+    return frozenset(weekdays[w] for m in pattern.finditer(text)
+                     if (w := fold(m.group(1))) in weekdays)
+
+
 _TIME = re.compile(
     r"(?<![\d.,:])(?P<h>[01]?\d|2[0-3])(?::(?P<m>[0-5]\d)|h(?P<m5>[0-5]\d)|\.(?P<m2>[0-5]\d)(?=\s*(?:Uhr|h\b|"
     r"hs\b|Ortszeit|GMT|UTC|CET|['’](?:da|de|te|ta)\b))|\s+Uhr(?:\s+(?P<m3>[0-5]\d))?)"

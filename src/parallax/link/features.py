@@ -31,6 +31,7 @@ import numpy as np
 from anyascii import anyascii
 
 from parallax.analyze.fingerprint import jaccard
+from parallax.analyze.slots import named_weekdays
 from parallax.model import Analysis
 
 FEATURES = (
@@ -52,6 +53,8 @@ FEATURES = (
     "lead",  # TF-IDF cosine of the words of the headline and first sentence (see `lead`)
     "name_words",  # TF-IDF cosine of the words of entity names: "Staunton police" meets "Staunton"
     "words",  # log(1 + distinct words of the shorter article): see `pair_features`
+    "weekday",  # IDF-weighted overlap of the weekdays named in the text ("on Thursday")
+    "weekday_clash",  # 1 when both name weekdays and share none
 )
 
 _WORD = re.compile(r"\w+")
@@ -63,7 +66,7 @@ LEAD_WEIGHT = 2.0  # ... and count double: a background mention of a twin's acto
 NAME_KINDS = ("actor", "place")  # weighted by mentions
 # "w": words; "lead": the words of the lead (IDF shared with "w"); "names": words of entity names
 WEIGHTED_KINDS = ("w", *NAME_KINDS, "lead", "names")
-VALUE_KINDS = ("number", "day")  # present or not
+VALUE_KINDS = ("number", "day", "weekday")  # present or not
 _NUMBER_SLOTS = {"number", "money", "percent"}
 _DAY = re.compile(r"-(\d\d-\d\d)$")  # "2020-12-29" and yearless "--12-29" name the same day
 _YEAR = re.compile(r"^(\d{4})-\d\d")  # a year with a month: "since 1962" says nothing of when
@@ -161,6 +164,7 @@ def _latest_year(analysis: Analysis) -> int | None:
 
 def profile(analysis: Analysis) -> Profile:
     values: dict[str, set[str]] = {kind: set() for kind in VALUE_KINDS}
+    values["weekday"] = {str(d) for d in named_weekdays(" ".join(_text(analysis)), analysis.lang)}
     for slot in analysis.slots:
         if slot.kind in _NUMBER_SLOTS and slot.value:
             values["number"].add(slot.value)
@@ -376,7 +380,8 @@ def pair_features(
     dated = a.published is not None and b_when is not None
     gap = abs((a.published - b_when).total_seconds()) / 86400 if dated else 0.0
     overlap = {"number": _number_overlap(a.values["number"], b.values["number"], stats),
-               "day": _weighted_overlap(a.values["day"], b.values["day"], "day", stats)}
+               **{k: _weighted_overlap(a.values[k], b.values[k], k, stats)
+                  for k in ("day", "weekday")}}
     clash = {k: float(not overlap[k] and bool(a.values[k]) and bool(b.values[k]))
              for k in VALUE_KINDS}
     years = a.latest_year is not None and b.latest_year is not None
@@ -397,5 +402,7 @@ def pair_features(
         _tfidf_cosine(a, b, "lead", stats),
         _tfidf_cosine(a, b, "names", stats),
         math.log1p(min(len(a.weights["w"]), len(b.weights["w"]))),
+        overlap["weekday"],
+        clash["weekday"],
     ]
     return np.asarray(values, dtype=np.float64)
