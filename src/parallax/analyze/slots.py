@@ -262,13 +262,11 @@ def _relative_re(lang: str) -> re.Pattern[str] | None:
 def _relative_dates(text: str, lang: str, published: datetime | None) -> Iterator[Match]:
     """Weekdays and yesterday/today, resolved against the article date (news reports the
     past: "Monday" is the latest Monday on or before publication)."""
-    pattern = _relative_re(lang)
-    if published is None or pattern is None:
+    if published is None:
         return
     weekdays, relative = _folded(weekday_names, lang), _folded(relative_day_words, lang)
     base = published.date()
-    for m in pattern.finditer(text):
-        word = fold(m.group(1))
+    for m, word in _day_words(text, lang):
         if word in relative:
             day = base + timedelta(days=relative[word])
         else:
@@ -280,12 +278,16 @@ def named_weekdays(text: str, lang: str) -> frozenset[int]:
     """The weekdays the text names (0 = Monday), whether or not the article has a date: reports
     of one event say "on Thursday" alike, and for an undated report that is all it says of when.
     """
-    pattern = _relative_re(lang)
-    if pattern is None:
-        return frozenset()
     weekdays = _folded(weekday_names, lang)
-    return frozenset(weekdays[w] for m in pattern.finditer(text)
-                     if (w := fold(m.group(1))) in weekdays)
+    return frozenset(weekdays[word] for _, word in _day_words(text, lang) if word in weekdays)
+
+
+def _day_words(text: str, lang: str) -> Iterator[tuple[re.Match[str], str]]:
+    """Each weekday or yesterday/today word of the text, folded as the word tables are."""
+    pattern = _relative_re(lang)
+    if pattern is not None:
+        for m in pattern.finditer(text):
+            yield m, fold(m.group(1))
 
 
 _TIME = re.compile(

@@ -163,8 +163,9 @@ def _latest_year(analysis: Analysis) -> int | None:
 
 
 def profile(analysis: Analysis) -> Profile:
+    text = " ".join(_text(analysis))
     values: dict[str, set[str]] = {kind: set() for kind in VALUE_KINDS}
-    values["weekday"] = {str(d) for d in named_weekdays(" ".join(_text(analysis)), analysis.lang)}
+    values["weekday"] = {str(d) for d in named_weekdays(text, analysis.lang)}
     for slot in analysis.slots:
         if slot.kind in _NUMBER_SLOTS and slot.value:
             values["number"].add(slot.value)
@@ -176,7 +177,7 @@ def profile(analysis: Analysis) -> Profile:
         published=analysis.published,
         lang=analysis.lang,
         weights={
-            "w": _sublinear("w", Counter(tokens(" ".join(_text(analysis))))),
+            "w": _sublinear("w", Counter(tokens(text))),
             **{kind: _sublinear(kind, mentions[kind]) for kind in NAME_KINDS},
             "lead": _sublinear("w", Counter(tokens(lead(analysis)))),
             "names": _sublinear("names", _name_words(analysis)),
